@@ -1,0 +1,5 @@
+"""Entry point for ``python -m iapublique``."""
+
+from iapublique.cli import main
+
+main()

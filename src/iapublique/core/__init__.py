@@ -1,0 +1,1 @@
+"""Shared core: what every service relies on."""

@@ -1,0 +1,1 @@
+"""Application state: SQLAlchemy 2 models, the database connection and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Built-in services, one sub-package each (registered through entry points)."""
