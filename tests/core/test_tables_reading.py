@@ -107,7 +107,8 @@ def test_jsonl_and_parquet_round_trip(tmp_path: Path) -> None:
         again = read_table(path, Decl)
         assert again["net_mass"].tolist() == [12.5, 7.0]
         assert again["declaration_id"].tolist() == ["A1", "A2"]
-    bad = write(tmp_path, "bad.jsonl", '{"Declaration ID": "A", "Date": "2020-01-01", "Net Mass": 1, "Count": 1}\n{oops\n')
+    first = '{"Declaration ID": "A", "Date": "2020-01-01", "Net Mass": 1, "Count": 1}'
+    bad = write(tmp_path, "bad.jsonl", first + "\n{oops\n")
     with pytest.raises(TableError) as exc:
         read_table(bad, Decl)
     assert exc.value.line == 2

@@ -320,7 +320,7 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     if suffix in PARQUET_SUFFIXES:
         df.to_parquet(tmp, index=False)
     elif suffix in JSONL_SUFFIXES:
-        df.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso")
+        df.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso", double_precision=15)
     elif suffix in CSV_SUFFIXES:
         df.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
     else:

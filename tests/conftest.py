@@ -1,0 +1,89 @@
+"""Shared fixtures: temporary settings and data directory, an initialised database, the toy service."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from toy_service import ToyService
+
+from iapublique.core.store.models import StoredModel
+from iapublique.settings import Settings, get_settings
+
+POSTGRES_ENV = "IAPUBLIQUE_TEST_POSTGRES_URL"
+CORE_TESTS = Path(__file__).parent / "core"
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings on a fresh data directory in ``tmp_path``, jobs run inline, default SQLite database."""
+    from iapublique.core import jobs
+    from iapublique.core.store import db
+
+    monkeypatch.setenv("IAPUBLIQUE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IAPUBLIQUE_JOBS_IMMEDIATE", "true")
+    monkeypatch.delenv("IAPUBLIQUE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("IAPUBLIQUE_ENGINE", raising=False)
+    get_settings.cache_clear()
+    jobs.reset()
+    settings = get_settings()
+    settings.ensure_dirs()
+    yield settings
+    db.dispose_engines()
+    jobs.reset()
+    get_settings.cache_clear()
+
+
+def _reset_postgres(url: str) -> None:
+    """Empty the test PostgreSQL database (the audit triggers forbid DELETE, so drop the schema)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+_BACKENDS = ["sqlite"] + (
+    [pytest.param("postgres", marks=pytest.mark.postgres)] if os.environ.get(POSTGRES_ENV) else []
+)
+
+
+@pytest.fixture(params=_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The database URL of this run: SQLite in the data directory, or the PostgreSQL test server."""
+    if request.param == "postgres":
+        url = os.environ[POSTGRES_ENV]
+        _reset_postgres(url)
+        monkeypatch.setenv("IAPUBLIQUE_DATABASE_URL", url)
+        get_settings.cache_clear()
+    return get_settings().db_url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Session]:
+    """An initialised database (migrations run to head) and a session on it, committed at the end."""
+    from iapublique.core.store.db import init_db, session_scope
+
+    init_db()
+    with session_scope() as s:
+        yield s
+
+
+@pytest.fixture
+def toy_service() -> ToyService:
+    """The toy service (logistic regression on two features), importable as ``toy_service:ToyService``."""
+    return ToyService()
+
+
+@pytest.fixture
+def toy_model(db: Session, toy_service: ToyService) -> StoredModel:
+    """The toy service's default model, trained on its demo data."""
+    from iapublique.core import models_registry
+
+    return models_registry.ensure_demo_model(toy_service)

@@ -1,0 +1,77 @@
+"""SparkEngine: one batch job through ``local[2]`` gives exactly the LocalEngine output."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from toy_service import ToyService
+
+from iapublique.core import models_registry, runner
+from iapublique.core.engine import LocalEngine, SparkEngine
+from iapublique.core.store.db import init_db
+from iapublique.core.tables import TableError, write_table
+from iapublique.settings import Settings
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark_engine() -> Iterator[SparkEngine]:
+    """A SparkEngine on ``local[2]`` (skipped without pyspark or Java), stopped after the module."""
+    pytest.importorskip("pyspark", reason="pyspark absent : installez l'extra [spark]")
+    if shutil.which("java") is None:
+        pytest.skip("Java absent : Spark ne peut pas démarrer")
+    engine = SparkEngine(master="local[2]", remote="", partitions=3)
+    yield engine
+    engine.session().stop()
+    from iapublique.core import engine as engine_module
+
+    engine_module._sessions.clear()
+
+
+def test_spark_and_local_engines_give_identical_batch_outputs(
+    spark_engine: SparkEngine, tmp_settings: Settings, tmp_path: Path
+) -> None:
+    """The same file scored by both engines (Spark over 3 partitions) gives byte-for-byte equal tables."""
+    init_db()
+    service = ToyService()
+    models_registry.ensure_demo_model(service)
+    model_path = models_registry.model_path(service)
+    records = service.demo_batch(500, seed=7).rename(columns={"ident": "identifiant"})
+    source = write_table(records, tmp_path / "lot.csv")
+
+    n_local = LocalEngine(workers=1).run_file(service, model_path, source, tmp_path / "local.parquet")
+    seen: list[tuple[int, int]] = []
+    n_spark = spark_engine.run_file(
+        service, model_path, source, tmp_path / "spark.parquet", lambda d, t, m="": seen.append((d, t))
+    )
+    assert n_local == n_spark == 500
+    assert seen[-1] == (500, 500)
+    local = pd.read_parquet(tmp_path / "local.parquet")
+    spark = pd.read_parquet(tmp_path / "spark.parquet")
+    pd.testing.assert_frame_equal(spark, local, check_exact=True)
+    assert list(spark["identifiant" if "identifiant" in spark else "ident"]) == list(records["identifiant"])
+    assert spark["score"].between(0, 1).all() and spark["score"].std() > 0.2
+
+    in_memory = runner.score(service, records, engine="local")
+    pd.testing.assert_frame_equal(spark, in_memory, check_dtype=False, check_exact=True)
+
+
+def test_spark_engine_validates_before_running(
+    spark_engine: SparkEngine, tmp_settings: Settings, tmp_path: Path
+) -> None:
+    """Bad input is refused with the same located French error, and no output is written."""
+    init_db()
+    service = ToyService()
+    models_registry.ensure_demo_model(service)
+    records = service.demo_batch(10).rename(columns={"ident": "identifiant"})
+    records.loc[2, "x2"] = 1e6
+    source = write_table(records, tmp_path / "lot.csv")
+    with pytest.raises(TableError) as err:
+        spark_engine.run_file(service, models_registry.model_path(service), source, tmp_path / "sortie.parquet")
+    assert (err.value.line, err.value.field) == (4, "x2")
+    assert not (tmp_path / "sortie.parquet").exists()
