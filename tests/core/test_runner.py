@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
-from toy_service import ToyService
+from toy_service import GroupedToyService, ToyService
 
 from iapublique.core import models_registry, runner
 from iapublique.core.engine import LocalEngine, get_engine, load_service, service_ref
@@ -122,6 +122,20 @@ def test_process_pool_gives_exactly_the_in_process_result(toy_model: StoredModel
     inline = LocalEngine(workers=1).run(toy_service, path, records)
     pooled = LocalEngine(workers=2, inprocess_below=0, chunk_rows=50).run(toy_service, path, records)
     pd.testing.assert_frame_equal(pooled, inline, check_exact=True)
+
+
+def test_keyed_services_keep_each_group_in_one_partition(toy_model: StoredModel, toy_service: ToyService) -> None:
+    """A service with a partition key sees all rows of a key together, whatever the pool's split."""
+    grouped = GroupedToyService()
+    base = toy_service.demo_batch(300)
+    base["ident"] = [f"G{i % 37}" for i in range(len(base))]  # 37 interleaved groups of 8-9 rows
+    records = read_frame(_external(base), grouped.Record)
+    path = models_registry.model_path(toy_service)
+    pooled = LocalEngine(workers=2, inprocess_below=0, chunk_rows=20).run(grouped, path, records)
+    sizes = base.groupby("ident")["x1"].transform("size").to_numpy()
+    assert pooled["label"].tolist() == sizes.tolist()
+    inline = LocalEngine(workers=1).run(toy_service, path, records)
+    assert pooled["score"].tolist() == inline["score"].tolist()
 
 
 def test_engines_resolve_services_by_import_path_and_reject_unknown_names(toy_service: ToyService) -> None:

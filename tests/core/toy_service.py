@@ -134,3 +134,16 @@ class SlowToyService(ToyService):
             parts.append(super().run(model, records.iloc[start : start + 10]))
             progress(min(start + 10, len(records)), len(records), "lent")
         return pd.concat(parts, ignore_index=True)
+
+
+class GroupedToyService(ToyService):
+    """The toy service scored against each group's own mean: wrong unless a group is scored whole."""
+
+    info = ToyService.info.model_copy(update={"id": "toy_grouped"})
+    partition_key: ClassVar[str | None] = "ident"
+
+    def run(self, model: LogisticRegression, records: pd.DataFrame, progress: ProgressFn = no_progress) -> pd.DataFrame:
+        """The base score, with the group's row count as label (it changes if a group is split)."""
+        out = super().run(model, records)
+        out["label"] = records.groupby("ident")["x1"].transform("size").to_numpy(int)
+        return out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from toy_service import ToyService
+from toy_service import GroupedToyService, ToyService
 
 from iapublique.core import models_registry, runner
 from iapublique.core.engine import LocalEngine, SparkEngine
@@ -59,6 +59,20 @@ def test_spark_and_local_engines_give_identical_batch_outputs(
 
     in_memory = runner.score(service, records, engine="local")
     pd.testing.assert_frame_equal(spark, in_memory, check_dtype=False, check_exact=True)
+
+
+def test_spark_keeps_each_key_group_in_one_batch(spark_engine: SparkEngine, tmp_settings: Settings) -> None:
+    """With a partition key, every group reaches the service whole (the label is the group's size)."""
+    init_db()
+    models_registry.ensure_demo_model(ToyService())
+    grouped = GroupedToyService()
+    records = ToyService().demo_batch(400, seed=3)
+    records["ident"] = [f"G{i % 23}" for i in range(len(records))]
+    from iapublique.core.tables import read_frame
+
+    frame = read_frame(records.rename(columns={"ident": "identifiant"}), grouped.Record)
+    out = spark_engine.run(grouped, models_registry.model_path(ToyService()), frame)
+    assert out["label"].tolist() == records.groupby("ident")["x1"].transform("size").tolist()
 
 
 def test_spark_engine_validates_before_running(

@@ -210,6 +210,17 @@ def _run_chunk(records: pd.DataFrame) -> pd.DataFrame:
     return conform(service, service.run(_WORKER["model"], records, no_progress), len(records))
 
 
+def partition_positions(service: Service, records: pd.DataFrame, parts: int) -> list[np.ndarray]:
+    """Row positions of each partition: contiguous slices, or whole key groups when the service has a key."""
+    n = len(records)
+    if service.partition_key is None:
+        bounds = np.linspace(0, n, parts + 1).astype(int)
+        return [np.arange(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+    codes, _ = pd.factorize(records[service.partition_key].astype(str), sort=True)
+    bucket = codes % parts
+    return [pos for pos in (np.flatnonzero(bucket == i) for i in range(parts)) if len(pos)]
+
+
 class LocalEngine(Engine):
     """Runs on this machine: in-process for small batches, a process pool above ``inprocess_below`` rows.
 
@@ -236,8 +247,8 @@ class LocalEngine(Engine):
             model = models_registry.load_path(service, Path(model_path))[0]
             return conform(service, service.run(model, records.reset_index(drop=True), progress), n)
         parts = max(self.workers * 4, -(-n // self.chunk_rows))
-        bounds = np.linspace(0, n, parts + 1).astype(int)
-        chunks = [records.iloc[a:b].reset_index(drop=True) for a, b in itertools.pairwise(bounds) if b > a]
+        positions = partition_positions(service, records, parts)
+        chunks = [records.iloc[pos].reset_index(drop=True) for pos in positions]
         results: list[pd.DataFrame] = []
         done = 0
         progress(0, n, "Traitement en parallèle")
@@ -251,7 +262,9 @@ class LocalEngine(Engine):
                 results.append(out)
                 done += len(chunk)
                 progress(done, n, "Traitement en parallèle")
-        return conform(service, pd.concat(results, ignore_index=True), n)
+        merged = pd.concat(results, ignore_index=True)
+        order = np.argsort(np.concatenate(positions), kind="stable")
+        return conform(service, merged.iloc[order].reset_index(drop=True), n)
 
     def run_file(
         self,
@@ -265,7 +278,12 @@ class LocalEngine(Engine):
     ) -> int:
         """As :meth:`Engine.run_file`; Parquet to Parquet is streamed through DuckDB chunk by chunk."""
         shown = input_name or Path(input_path).name
-        if Path(shown).suffix.lower() in PARQUET_SUFFIXES and Path(output_path).suffix.lower() in PARQUET_SUFFIXES:
+        streamable = service.partition_key is None  # a keyed history must be scored whole, not chunk by chunk
+        if (
+            streamable
+            and Path(shown).suffix.lower() in PARQUET_SUFFIXES
+            and Path(output_path).suffix.lower() in PARQUET_SUFFIXES
+        ):
             return self._stream_parquet(service, Path(model_path), Path(input_path), Path(output_path), progress, shown)
         return super().run_file(service, model_path, input_path, output_path, progress, input_name=input_name)
 
@@ -364,6 +382,10 @@ def _spark_partition(
 ) -> Iterator[pd.DataFrame]:
     """Body of ``mapInPandas``: score each Arrow batch and carry the input positions through."""
     service, model = _executor_model(ref, payload())
+    if service.partition_key is not None:
+        # a key's rows share one Spark partition but may span Arrow batches: score the partition whole
+        whole = [b for b in batches if len(b)]
+        batches = iter([pd.concat(whole, ignore_index=True)] if whole else [])
     for pdf in batches:
         rows = pdf[ROW].to_numpy()
         records = pdf.drop(columns=[ROW]).reset_index(drop=True)
@@ -475,7 +497,9 @@ class SparkEngine(Engine):
             # pyspark 4 warns that pandas 3 is "not fully supported"; the parity test checks what we use
             warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
             warnings.filterwarnings("ignore", message=".*copy keyword is deprecated.*")
-            sdf = spark.createDataFrame(pdf).repartition(self.partitions)
+            sdf = spark.createDataFrame(pdf)
+            key = service.partition_key
+            sdf = sdf.repartition(self.partitions, key) if key else sdf.repartition(self.partitions)
             out = sdf.mapInPandas(body, schema).toPandas()
         out = out.sort_values(ROW).drop(columns=[ROW]).reset_index(drop=True)
         for col, kind in kinds.items():
