@@ -87,3 +87,27 @@ def toy_model(db: Session, toy_service: ToyService) -> StoredModel:
     from iapublique.core import models_registry
 
     return models_registry.ensure_demo_model(toy_service)
+
+
+REQUIRED_MARKERS = ("spark", "browser", "postgres")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With IAPUBLIQUE_REQUIRE_ALL=1 (CI), the PostgreSQL runs must have been collected."""
+    if os.environ.get("IAPUBLIQUE_REQUIRE_ALL") != "1":
+        return
+    if not os.environ.get(POSTGRES_ENV):
+        raise pytest.UsageError(f"IAPUBLIQUE_REQUIRE_ALL=1 mais {POSTGRES_ENV} n'est pas défini.")
+    if not any(item.get_closest_marker("postgres") for item in items):
+        raise pytest.UsageError("IAPUBLIQUE_REQUIRE_ALL=1 mais aucun test PostgreSQL n'a été collecté.")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With IAPUBLIQUE_REQUIRE_ALL=1 (CI), a Spark, browser or PostgreSQL test that skips is a failure."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    required = any(item.get_closest_marker(m) for m in REQUIRED_MARKERS)
+    if report.skipped and required and os.environ.get("IAPUBLIQUE_REQUIRE_ALL") == "1":
+        report.outcome = "failed"
+        report.longrepr = f"test obligatoire en CI sauté : {report.longrepr}"
