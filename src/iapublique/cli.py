@@ -45,7 +45,7 @@ class CliError(Exception):
 
 def fail(message: str) -> typer.Exit:
     """Print a French error and return the exit to raise."""
-    err.print(f"[bold red]Erreur :[/] {message}")
+    err.print(f"[bold red]Erreur :[/] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code=1)
 
 

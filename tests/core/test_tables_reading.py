@@ -127,3 +127,14 @@ def test_read_frame_validates_in_memory() -> None:
     with pytest.raises(TableError) as exc:
         read_frame(frame, Decl, name="lot API")
     assert (exc.value.file, exc.value.line, exc.value.field) == ("lot API", 1, "Net Mass")
+
+
+def test_extra_columns_line_up_with_records(tmp_path: Path) -> None:
+    from iapublique.core.tables import read_extra_columns
+
+    text = "Declaration ID;Date;Net Mass;Count;Fraud;Critical Fraud\nA1;2020-01-02;1;1;1;2\nA2;2020-01-03;2;2;0;0\n"
+    path = write(tmp_path, "l.csv", text)
+    records = read_table(path, Decl)
+    truth = read_extra_columns(path, ["fraud", "critical_fraud", "absent"])
+    assert list(truth.columns) == ["fraud", "critical_fraud"]
+    assert truth["fraud"].tolist() == [1, 0] and len(truth) == len(records)

@@ -148,10 +148,15 @@ class Service(ABC):
         return self.evaluate(model, test_df)
 
     def read_labelled(self, path: Path) -> pd.DataFrame:
-        """Read a training/evaluation file: Record columns plus the ground truth (services with labels override)."""
-        from iapublique.core.tables import read_table
+        """Read a training/evaluation file: the Record columns plus whichever ``truth_columns`` it has."""
+        from iapublique.core.tables import read_extra_columns, read_table
 
-        return read_table(path, self.Record)
+        records = read_table(path, self.Record)
+        truth = read_extra_columns(path, self.truth_columns)
+        if len(truth) == len(records):
+            for col in truth.columns:
+                records[col] = truth[col].to_numpy()
+        return records
 
     evaluate_options: ClassVar[dict[str, str]] = {}
     """Extra ``iapublique evaluate`` options this service understands (name -> French help), e.g. a corpus path."""

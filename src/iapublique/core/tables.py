@@ -302,6 +302,32 @@ def read_table(path: str | Path, model: type[BaseModel], *, name: str | None = N
     return _read_csv(text, reader)
 
 
+def read_extra_columns(path: str | Path, columns: Iterable[str], *, name: str | None = None) -> pd.DataFrame:
+    """The named columns of a file (matched like Record fields), typed by the file, e.g. ground-truth labels.
+
+    Only call after :func:`read_table` accepted the file: the rows then line up with its result.
+    """
+    path = Path(path)
+    shown = name or path.name
+    wanted = {_norm(c): c for c in columns}
+    suffix = Path(shown).suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        present = [c for c in pq.ParquetFile(path).schema_arrow.names if _norm(c) in wanted]
+        raw = pd.read_parquet(path, columns=present)
+    elif suffix in JSONL_SUFFIXES:
+        raw = pd.read_json(path, lines=True, dtype=False)
+    else:
+        first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+        raw = pd.read_csv(
+            path, sep=_sniff_delimiter(first), encoding="utf-8-sig", skip_blank_lines=True,
+            usecols=lambda c: _norm(str(c)) in wanted,
+        )
+    kept = raw[[c for c in raw.columns if _norm(str(c)) in wanted]]
+    return kept.rename(columns=lambda c: wanted[_norm(str(c))]).reset_index(drop=True)
+
+
 def read_frame(df: pd.DataFrame, model: type[BaseModel], *, name: str = "données") -> pd.DataFrame:
     """Validate an in-memory DataFrame (API batches, Python API) the same way as a file."""
     reader = _Reader(model, name)
