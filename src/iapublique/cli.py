@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from iapublique.core.service import ProgressFn, Service
+from iapublique.core.service import ProgressFn, Service, no_progress
 from iapublique.format import fr_number
 from iapublique.settings import get_settings
 
@@ -67,7 +67,7 @@ def friendly_errors() -> Iterator[None]:
 def progress_bar(label: str, quiet: bool = False) -> Iterator[ProgressFn]:
     """A rich progress bar wrapped as a service progress callback (on stderr, so stdout stays clean)."""
     if quiet:
-        yield lambda done, total, message="": None
+        yield no_progress
         return
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -131,8 +131,11 @@ def train_cmd(
     service_id: Annotated[str, typer.Argument(help="Identifiant du service.")],
     input: Annotated[Path, typer.Option("--input", "-i", help="Fichier d'entraînement (CSV, Parquet, JSONL).")],
     model: Annotated[str, typer.Option("--model", "-m", help="Nom du modèle à enregistrer.")] = "default",
+    without_feedback: Annotated[
+        bool, typer.Option("--sans-retours", help="N'ajoute pas les retours des agents aux données d'entraînement.")
+    ] = False,
 ) -> None:
-    """Entraîne un service sur un fichier et enregistre le modèle avec son manifeste."""
+    """Entraîne un service sur un fichier (et les retours des agents) ; enregistre le modèle et son manifeste."""
     from iapublique.core import models_registry
 
     service = service_for(service_id)
@@ -140,7 +143,9 @@ def train_cmd(
         ensure_state()
         data = read_labelled(service, input)
         with progress_bar(f"Entraînement de {service_id}") as progress:
-            stored = models_registry.fit_and_store(service, data, model, source=str(input), progress=progress)
+            stored = models_registry.fit_and_store(
+                service, data, model, source=str(input), progress=progress, with_feedback=not without_feedback
+            )
     out.print(f"Modèle enregistré : [bold]{stored.version}[/] ({fr_number(len(data))} lignes)")
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from toy_service import ToyService
+from toy_service import LearningToyService, ToyService
 
-from iapublique.core import audit, models_registry
+from iapublique.core import audit, feedback, models_registry
 from iapublique.core.artifacts import ArtifactError
 from iapublique.core.store.models import StoredModel
 
@@ -62,3 +62,24 @@ def test_missing_model_and_bad_names_give_french_errors(db: Session, toy_service
         models_registry.load(toy_service, "absent")
     with pytest.raises(ArtifactError, match="invalide"):
         models_registry.fit_and_store(toy_service, toy_service.demo_data(50), "../evil")
+
+
+def test_agents_corrections_join_the_next_training(db: Session) -> None:
+    """Corrected labels stored as feedback become training rows of the next fit, and the audit says so."""
+    service = LearningToyService()
+    data = service.demo_data(300, seed=4)
+    before = models_registry.fit_and_store(service, data, "avant")
+    for i in range(60):  # agents insist that points far on the x2 axis are positives
+        feedback.add(
+            db, service_id=service.info.id, user=None, item_key=f"F{i}", verdict="correct",
+            value={"label": 1}, record={"ident": f"F{i}", "x1": 0.0, "x2": 3.0 + i / 30},
+        )
+    db.commit()
+    after = models_registry.fit_and_store(service, data, "apres")
+    plain = models_registry.fit_and_store(service, data, "sans", with_feedback=False)
+    assert after.manifest["n_rows"] == before.manifest["n_rows"] + 60
+    assert plain.manifest["n_rows"] == before.manifest["n_rows"]
+    entry = next(e for e in audit.entries(db, service_id=service.info.id) if e.details["name"] == "apres")
+    assert entry.details["feedback_rows"] == 60
+    corrected = models_registry.load(service, "apres")[0].coef_[0][1]
+    assert corrected > models_registry.load(service, "sans")[0].coef_[0][1]

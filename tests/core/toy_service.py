@@ -147,3 +147,19 @@ class GroupedToyService(ToyService):
         out = super().run(model, records)
         out["label"] = records.groupby("ident")["x1"].transform("size").to_numpy(int)
         return out
+
+
+class LearningToyService(ToyService):
+    """The toy service that learns from agents' corrections of its label."""
+
+    info = ToyService.info.model_copy(update={"id": "toy_learning"})
+
+    def feedback_rows(self, feedback: pd.DataFrame) -> pd.DataFrame:
+        """Corrected labels become training rows."""
+        if "correction_label" not in feedback.columns:
+            return pd.DataFrame()
+        rows = feedback[feedback["verdict"] == "correct"]
+        return pd.DataFrame(
+            {"ident": rows["item_key"], "x1": rows["x1"].astype(float), "x2": rows["x2"].astype(float),
+             "y": rows["correction_label"].astype(int)}
+        )

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iapublique.core import artifacts, audit
+from iapublique.core import artifacts, audit, feedback
 from iapublique.core.artifacts import ArtifactError, Manifest
 from iapublique.core.service import ProgressFn, Service, no_progress
 from iapublique.core.store.db import session_scope
@@ -73,8 +73,13 @@ def fit_and_store(
     user: User | None = None,
     source: str = "",
     progress: ProgressFn = no_progress,
+    with_feedback: bool = True,
 ) -> StoredModel:
-    """Fit ``service`` on ``data``, measure it on a held-out split when labelled, store it and index it."""
+    """Fit ``service`` on ``data``, measure it on a held-out split when labelled, store it and index it.
+
+    With ``with_feedback``, the rows the service derives from its agents' stored feedback join the
+    training part (never the held-out part, so the measured figures stay comparable).
+    """
     artifacts.check_name(name)
     if data.empty:
         raise ValueError("Données d'entraînement vides : au moins une ligne est nécessaire.")
@@ -83,6 +88,13 @@ def fit_and_store(
     test: pd.DataFrame | None = None
     if is_labelled(service, data) and len(data) >= MIN_EVAL_ROWS:
         train, test = service.split(data)
+    n_feedback = 0
+    if with_feedback:
+        with session_scope() as s:
+            learned = service.feedback_rows(feedback.export(s, service.info.id))
+        if len(learned):
+            n_feedback = len(learned)
+            train = pd.concat([train, learned[[c for c in learned.columns if c in train.columns]]], ignore_index=True)
     progress(0, 100, "Entraînement")
     model = service.fit(train, _scaled(progress, 0, 85))
     if test is not None and len(test):
@@ -100,7 +112,10 @@ def fit_and_store(
             service_id=service.info.id,
             input_hash=manifest.data_hash,
             model_version=manifest.version,
-            details={"name": name, "rows": len(data), "train_rows": len(train), "metrics": metrics, "source": source},
+            details={
+                "name": name, "rows": len(data), "train_rows": len(train), "feedback_rows": n_feedback,
+                "metrics": metrics, "source": source,
+            },
         )
     progress(100, 100, "Modèle enregistré")
     return row

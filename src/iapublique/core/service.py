@@ -158,6 +158,15 @@ class Service(ABC):
                 records[col] = truth[col].to_numpy()
         return records
 
+    def feedback_rows(self, feedback: pd.DataFrame) -> pd.DataFrame:
+        """Labelled training rows (Record + truth columns) made from agents' feedback; none by default.
+
+        ``feedback`` is :func:`iapublique.core.feedback.export`'s frame: verdict, ``correction_*`` values and
+        the record's fields. Services whose agents report ground truth (e.g. an inspection's outcome)
+        turn it into rows here, and the next training uses them.
+        """
+        return pd.DataFrame()
+
     evaluate_options: ClassVar[dict[str, str]] = {}
     """Extra ``iapublique evaluate`` options this service understands (name -> French help), e.g. a corpus path."""
 

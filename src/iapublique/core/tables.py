@@ -85,11 +85,11 @@ class _Reader:
         for pos, col in enumerate(header):
             lookup.setdefault(_norm(col), pos)
         mapping: dict[str, int] = {}
-        missing = []
+        missing: list[str] = []
         for name, f in self.model.model_fields.items():
-            pos = lookup.get(_norm(self.display[name]), lookup.get(_norm(name)))
-            if pos is not None:
-                mapping[name] = pos
+            found = lookup.get(_norm(self.display[name]), lookup.get(_norm(name)))
+            if found is not None:
+                mapping[name] = found
             elif f.is_required():
                 missing.append(self.display[name])
         if missing:
@@ -142,8 +142,8 @@ class _Reader:
                 return values.astype("Int64") if empty.any() else values.astype("int64")
             return values.astype("float64")
         if kind in (dt.date, dt.datetime):
-            values = pd.to_datetime(as_text, errors="coerce", format="mixed", dayfirst=False)
-            bad = values.isna() & ~empty
+            stamps: pd.Series = pd.to_datetime(as_text, errors="coerce", format="mixed", dayfirst=False)
+            bad = stamps.isna() & ~empty
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise TableError(
@@ -152,7 +152,7 @@ class _Reader:
                     line=int(lines[i]),
                     field=shown,
                 )
-            return values.dt.normalize() if kind is dt.date else values
+            return stamps.dt.normalize() if kind is dt.date else stamps
         if kind is bool:
             low = as_text.str.lower()
             truthy = low.isin(["1", "true", "vrai", "oui", "o", "yes"])
