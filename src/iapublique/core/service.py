@@ -11,12 +11,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
 from iapublique.core.explain import Explanation
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 ProgressFn = Callable[[int, int, str], None]
 """Progress callback: ``progress(done, total, message)``; ``total`` may be 0 when unknown."""
@@ -203,6 +206,14 @@ class Service(ABC):
         raise TableError(
             name, f"le service {self.info.id} n'accepte que des fichiers de données (CSV, Parquet, JSONL)."
         )
+
+    def web_router(self) -> APIRouter | None:
+        """Extra pages and fragments of this service (a FastAPI router), or None.
+
+        The web application mounts it under ``/services/<id>`` and checks, before every one of its routes,
+        that the user may open the service; templates are this service's (``services/<id>/…``).
+        """
+        return None
 
     def demo_batch(self, size: int = 50, seed: int = 1) -> pd.DataFrame:
         """A small batch of demo records without ground truth: the page's "try the demo" input."""

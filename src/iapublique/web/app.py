@@ -8,7 +8,7 @@ session request, a request size limit, security headers and French error pages /
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from iapublique import api
-from iapublique.api.access import LoginRequired
+from iapublique.api.access import CurrentUser, LoginRequired, accessible_service
 from iapublique.api.errors import error_json, table_error_json, validation_error_json
 from iapublique.core import registry
 from iapublique.core.service import Service
@@ -102,6 +102,11 @@ def create_app(settings: Settings | None = None, services: Mapping[str, Service]
     app.include_router(api.build_router())
     for module in (pages, service_pages, job_pages):
         app.include_router(module.router)
+    for service_id, service in sorted(served.items()):
+        extra = service.web_router()
+        if extra is not None:
+            guard = Depends(access_guard(service_id))
+            app.include_router(extra, prefix=f"/services/{service_id}", dependencies=[guard])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(
@@ -111,6 +116,15 @@ def create_app(settings: Settings | None = None, services: Mapping[str, Service]
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     return app
+
+
+def access_guard(service_id: str) -> Callable[..., None]:
+    """A dependency refusing a service's own routes to users outside its administration (403) or anonymous."""
+
+    def guard(request: Request, user: CurrentUser) -> None:
+        accessible_service(service_id, request, user)
+
+    return guard
 
 
 def install_error_handlers(app: FastAPI) -> None:
