@@ -41,6 +41,6 @@ else
 fi
 
 echo "» ressources web (DSFR, htmx) depuis npm"
-npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 .venv/bin/python scripts/install_assets.py
 echo "» installation terminée"

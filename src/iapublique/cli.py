@@ -302,7 +302,7 @@ def demo_cmd(
         return
     url = f"http://{settings.host}:{port}/"
     out.print(f"\n[bold]IA Publique[/] : {url}")
-    out.print(f"Compte de démonstration : [bold]{DEMO_EMAIL}[/] / mot de passe : [bold]{password}[/]\n")
+    out.print(f"Compte de démonstration : [bold]{DEMO_EMAIL}[/] / mot de passe : [bold]{password}[/]\n", soft_wrap=True)
     worker = subprocess.Popen([sys.executable, "-m", "iapublique", "worker"], env=os.environ.copy())
     try:
         serve(settings.host, port)
