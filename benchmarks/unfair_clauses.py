@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from babel.numbers import format_decimal
 from rich.console import Console
 from rich.table import Table
 
@@ -29,12 +30,15 @@ def main() -> None:
     for row in report.rows:
         keys += [k for k in row.figures if k not in keys]
     table = Table(title=f"unfair_clauses – {report.dataset}")
-    table.add_column("système")
-    for k in keys:
-        table.add_column(k, justify="right")
+    table.add_column("mesure")
     for row in report.rows:
-        table.add_row(row.system, *("" if row.figures.get(k) is None else f"{row.figures[k]:.3f}" for k in keys))
+        table.add_column(row.system, justify="right")
+    for k in keys:
+        cells = [row.figures.get(k) for row in report.rows]
+        table.add_row(k, *("" if v is None else format_decimal(v, format="0.000", locale="fr_FR") for v in cells))
     Console().print(table)
+    for row in report.rows:
+        Console().print(f"• {row.system} : {row.note}")
     for note in report.notes:
         Console().print(f"• {note}")
 

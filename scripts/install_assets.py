@@ -22,7 +22,7 @@ STATIC = ROOT / "src" / "iapublique" / "web" / "static"
 CHECKSUMS = Path(__file__).resolve().parent / "assets.sha256"
 
 DSFR = "@gouvfr/dsfr/dist"
-ICON_GROUPS = ("system", "user", "document", "media", "editor")
+ICON_GROUPS = ("system", "user", "document", "media", "editor", "arrows", "design")
 """DSFR utility icon families the pages use (fr-icon-… classes)."""
 CSS_URL = re.compile(r"url\(\s*['\"]?(?!data:)([^'\")]+)['\"]?\s*\)")
 

@@ -122,7 +122,7 @@ class Templates:
 
         full = {
             "request": request,
-            "user": getattr(request.state, "user", None),
+            "user": shown_user(request),
             "csrf_token": csrf_token(request),
             "current_path": request.url.path,
             **context,
@@ -146,3 +146,22 @@ class _ServicePrefixLoader(PrefixLoader):
         if key not in self.mapping:
             raise TemplateNotFound(template)
         return self.mapping[key], parts[2]
+
+
+def shown_user(request: Request) -> Any:
+    """The signed-in user for the page header, or None when the request's session was rolled back.
+
+    An error raised after ``request.state.user`` was set rolls the database session back, which
+    detaches the user; the error page must still render (anonymously) rather than fail in turn.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return None
+    try:
+        _ = (user.email, user.name, user.is_admin)
+    except SQLAlchemyError:
+        return None
+    return user
+

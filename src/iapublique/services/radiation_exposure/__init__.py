@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,11 @@ from iapublique.services.radiation_exposure.model import DoseMonitor, analyse, f
 from iapublique.services.radiation_exposure.schema import Record, Result
 from iapublique.services.radiation_exposure.scoring import score_analysis, score_records
 from iapublique.services.radiation_exposure.synthetic import TRUTH_COLUMNS, generate
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, Request
+
+    from iapublique.core.store.models import User
 
 POPULATION_WORKERS = 50_000
 POPULATION_MONTHS = 24
@@ -149,6 +154,18 @@ class RadiationExposureService(Service):
         from iapublique.services.radiation_exposure.baselines import compare
 
         return compare(n_workers=20_000, months=24, scale_workers=40_000, progress=progress)
+
+    def web_router(self) -> APIRouter:
+        """The alert queue fragment and feedback, the worker view and the trends dashboard (see ``web.py``)."""
+        from iapublique.services.radiation_exposure.web import build_router
+
+        return build_router(self)
+
+    def alert_queue(self, request: Request, user: User) -> dict[str, Any]:
+        """The alert queue of the service page (``templates/page.html``), filtered by the query string and scope."""
+        from iapublique.services.radiation_exposure.web import page_queue
+
+        return page_queue(request, self, user)
 
 
 def demo_records(n_workers: int = 50, seed: int = 1) -> pd.DataFrame:

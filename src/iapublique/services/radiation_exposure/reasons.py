@@ -31,7 +31,8 @@ def _sentence(kind: str, i: int, a: Analysis) -> tuple[str, str]:
     usual = float(np.exp(a.base.worker_level[i]))
     limit = rule_limit(kind)
     if limit is not None:
-        return (f"{KIND_LABELS[kind].capitalize()} : cumul de {fr(a.rolling[i])} mSv pour une limite de "
+        label = KIND_LABELS[kind]
+        return (f"{label[:1].upper()}{label[1:]} : cumul de {fr(a.rolling[i])} mSv pour une limite de "
                 f"{fr(limit, 0)} mSv.", f"{fr(a.rolling[i])} mSv")
     if kind == "retard_dosimetre":
         days = f.received[i] - f.end[i]
