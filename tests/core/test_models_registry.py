@@ -83,3 +83,17 @@ def test_agents_corrections_join_the_next_training(db: Session) -> None:
     assert entry.details["feedback_rows"] == 60
     corrected = models_registry.load(service, "apres")[0].coef_[0][1]
     assert corrected > models_registry.load(service, "sans")[0].coef_[0][1]
+
+
+def test_a_model_of_an_older_method_version_is_refused_then_retrained_for_the_demo(
+    db: Session, toy_service: ToyService
+) -> None:
+    """After a service's version changes, its old model gives a French error and the demo retrains it."""
+    first = models_registry.ensure_demo_model(toy_service)
+    newer = ToyService()
+    newer.info = toy_service.info.model_copy(update={"version": "2.0"})  # type: ignore[misc]
+    with pytest.raises(ArtifactError, match="réentraînez-le"):
+        models_registry.load(newer)
+    second = models_registry.ensure_demo_model(newer)
+    assert second.version != first.version and "2.0" in second.version
+    assert models_registry.load(newer)[1].service_version == "2.0"

@@ -143,7 +143,14 @@ def index_model(
 @lru_cache(maxsize=16)
 def _load_cached(service: Service, folder: str, mtime_ns: int) -> tuple[Any, Manifest]:
     """Load a model once per file version (the mtime is part of the key, so a retrained model reloads)."""
-    return artifacts.load_file(Path(folder) / "model.skops", service), artifacts.read_manifest(Path(folder))
+    manifest = artifacts.read_manifest(Path(folder))
+    if manifest.service_version != service.info.version:
+        raise ArtifactError(
+            f"le modèle « {manifest.name} » a été entraîné avec la version {manifest.service_version} du service "
+            f"{service.info.id}, qui est maintenant en version {service.info.version} : réentraînez-le "
+            f"(iapublique train {service.info.id} --input FICHIER --model {manifest.name})."
+        )
+    return artifacts.load_file(Path(folder) / "model.skops", service), manifest
 
 
 def load_path(service: Service, path: Path) -> tuple[Any, Manifest]:
@@ -159,8 +166,8 @@ def load(service: Service, name: str = "default") -> tuple[Any, Manifest]:
 
 
 def demo_data_path(service: Service) -> Path:
-    """Where the demo data of a service is cached as Parquet."""
-    return get_settings().data_dir / "demo" / f"{service.info.id}.parquet"
+    """Where the demo data of a service is cached as Parquet (per method version: generators evolve)."""
+    return get_settings().data_dir / "demo" / f"{service.info.id}-{service.info.version}.parquet"
 
 
 def demo_data(service: Service) -> pd.DataFrame:
@@ -174,13 +181,14 @@ def demo_data(service: Service) -> pd.DataFrame:
 
 
 def ensure_demo_model(service: Service, progress: ProgressFn = no_progress) -> StoredModel:
-    """The ``default`` model of a service, trained on its demo data only when absent."""
+    """The ``default`` model of a service, trained on its demo data when absent or of an older method version."""
     path = model_path(service, "default")
     with session_scope() as s:
         row = s.scalar(
             select(StoredModel).where(StoredModel.service_id == service.info.id, StoredModel.name == "default")
         )
-        if path.exists():
+        current = path.exists() and artifacts.read_manifest(path.parent).service_version == service.info.version
+        if current:  # a model of an older method version is retrained below
             manifest = artifacts.read_manifest(path.parent)
             if row is None or row.version != manifest.version:
                 row = index_model(s, service, path.parent, manifest)
