@@ -155,3 +155,15 @@ def test_wrong_password_is_refused_in_french(
         )
         assert refused.status_code == 401 and "mot de passe incorrect" in refused.text
         assert browser.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_service_router_is_mounted_behind_the_access_guard(
+    app: FastAPI, client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    assert ("GET", "/services/toy/resume") in set(walk(app))
+    page = client.get("/services/toy/resume", headers=headers["agent"])
+    assert page.status_code == 200
+    assert "Résumé du lot de démonstration" in page.text and "50 éléments" in page.text
+    assert "Classe 1 prédite pour" in page.text and "toy" in page.text
+    assert client.get("/services/toy/resume", headers=headers["other"]).status_code == 403
+    assert client.get("/services/toy/resume", follow_redirects=False).status_code == 303

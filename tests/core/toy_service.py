@@ -11,10 +11,15 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, roc_auc_score
 
+from iapublique.api.access import CurrentUser
+from iapublique.core import runner
+from iapublique.core.artifacts import ArtifactError
 from iapublique.core.explain import Explanation, Factor
 from iapublique.core.service import (
     BenchReport,
@@ -28,6 +33,21 @@ from iapublique.core.service import (
 )
 
 FEATURES = ["x1", "x2"]
+SUMMARY_PAGE = """{% extends "base.html" %}
+{% block content %}
+<h1>Résumé du lot de démonstration</h1>
+<div class="fr-table fr-table--bordered"><div class="fr-table__wrapper"><div class="fr-table__container">
+<div class="fr-table__content"><table>
+<caption>{{ size | nombre(0) }} éléments</caption>
+<thead><tr><th scope="col">Mesure</th><th scope="col">Moyenne</th><th scope="col">Minimum</th>
+<th scope="col">Maximum</th></tr></thead>
+<tbody>{% for name, mean, low, high in stats %}<tr><th scope="row">{{ name }}</th><td>{{ mean | nombre(2) }}</td>
+<td>{{ low | nombre(2) }}</td><td>{{ high | nombre(2) }}</td></tr>{% endfor %}</tbody>
+</table></div></div></div></div>
+<p>{% if positive is none %}Aucun modèle entraîné : classes non prédites.{% else %}Classe 1 prédite pour
+{{ positive | pourcent(0) }} des éléments (modèle {{ version }}).{% endif %}</p>
+{% endblock %}"""
+"""The toy service's own page (rendered in the platform layout), exercising mounted service routers."""
 
 
 class ToyRecord(BaseModel):
@@ -93,6 +113,10 @@ class ToyService(Service):
         progress(len(records), len(records), "terminé")
         return pd.DataFrame({"score": proba, "explanation": explanations, "label": (proba >= 0.5).astype(int)})
 
+    def web_router(self) -> APIRouter:
+        """One page of its own, ``GET /resume``: statistics and predicted classes of the demo batch."""
+        return summary_router(self)
+
     def evaluate(self, model: LogisticRegression, data: pd.DataFrame) -> dict[str, float]:
         """Accuracy and ROC AUC."""
         proba = model.predict_proba(data[FEATURES].to_numpy(float))[:, 1]
@@ -119,6 +143,41 @@ class ToyService(Service):
                 BenchRow("classe majoritaire", {"accuracy": majority}),
             ],
         )
+
+
+def summary_router(service: ToyService) -> APIRouter:
+    """The toy service's router: a summary page of its demo batch (mounted under /services/<id>)."""
+    from iapublique.web.security import csrf_token
+
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/resume", response_class=HTMLResponse)
+    def summary(request: Request, user: CurrentUser) -> HTMLResponse:
+        """Mean, minimum and maximum of each measurement, and the share predicted as class 1."""
+        batch = service.demo_batch()
+        stats = [(f, float(batch[f].mean()), float(batch[f].min()), float(batch[f].max())) for f in FEATURES]
+        try:
+            scored = runner.score(service, batch.rename(columns={"ident": "identifiant"}))
+            positive: float | None = float(scored["label"].mean())
+            version = str(scored["model_version"].iloc[0])
+        except ArtifactError:
+            positive, version = None, ""
+        request.state.user = user
+        env = request.app.state.templates.env
+        html = env.from_string(SUMMARY_PAGE).render(
+            request=request,
+            user=user,
+            csrf_token=csrf_token(request),
+            current_path=request.url.path,
+            title="Résumé",
+            size=len(batch),
+            stats=stats,
+            positive=positive,
+            version=version,
+        )
+        return HTMLResponse(html)
+
+    return router
 
 
 class SlowToyService(ToyService):
@@ -160,6 +219,10 @@ class LearningToyService(ToyService):
             return pd.DataFrame()
         rows = feedback[feedback["verdict"] == "correct"]
         return pd.DataFrame(
-            {"ident": rows["item_key"], "x1": rows["x1"].astype(float), "x2": rows["x2"].astype(float),
-             "y": rows["correction_label"].astype(int)}
+            {
+                "ident": rows["item_key"],
+                "x1": rows["x1"].astype(float),
+                "x2": rows["x2"].astype(float),
+                "y": rows["correction_label"].astype(int),
+            }
         )

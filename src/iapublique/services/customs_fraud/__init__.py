@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -14,9 +14,14 @@ from iapublique.services.customs_fraud.model import CustomsRiskModel, macro_f1, 
 from iapublique.services.customs_fraud.schema import Labels, Record, Result
 from iapublique.services.customs_fraud.synthetic import TRUTH_COLUMNS, generate
 
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
 __all__ = ["CustomsFraudService", "select_for_inspection"]
 
 LABEL_ALIASES = {"Fraud": "fraud", "Critical Fraud": "critical_fraud"}
+DEMO_BATCH_SIZE = 4_000
+"""Declarations of the page's demo batch (« today's batch »), generated with a fixed seed."""
 MAX_TAX_RATE = 1000.0
 """Highest duty rate accepted (%): some agricultural tariffs exceed 100 % ad valorem."""
 
@@ -85,13 +90,15 @@ class CustomsFraudService(Service):
             "facteurs du score. Les résultats des contrôles reviennent comme étiquettes à l'entraînement "
             "suivant ; une part d'exploration tirée sous le seuil limite le biais de sélection."
         ),
-        version="1.0",
+        version="1.1",
     )
     Record = Record
     Result = Result
     truth_columns: ClassVar[tuple[str, ...]] = TRUTH_COLUMNS
     key_field: ClassVar[str] = "declaration_id"
     demo_size: ClassVar[int] = 8_000
+    page_max_rows: ClassVar[int] = 20_000
+    """Declarations of an uploaded file scored on the page itself; a larger file becomes a job."""
 
     def demo_data(self, size: int, seed: int = 0) -> pd.DataFrame:
         """French-looking declarations over 18 months with injected frauds and their truth."""
@@ -182,12 +189,29 @@ class CustomsFraudService(Service):
 
         return run_benchmark(self, progress)
 
+    def demo_batch(self, size: int = DEMO_BATCH_SIZE, seed: int = 1) -> pd.DataFrame:
+        """Today's demo batch: a few thousand declarations without their truth, fixed seed."""
+        return super().demo_batch(size, seed)
+
+    def web_router(self) -> APIRouter:
+        """The targeting pages: selection for a capacity, a declaration's detail, the inspection result."""
+        from iapublique.services.customs_fraud.web import build_router
+
+        return build_router(self)
+
+    def feedback_rows(self, feedback: pd.DataFrame) -> pd.DataFrame:
+        """Inspection results recorded by officers become labelled declarations (latest result per declaration)."""
+        from iapublique.services.customs_fraud.inspections import training_rows
+
+        return training_rows(feedback)
+
     def trusted_types(self) -> list[str]:
         """Types inside the fitted model besides numpy and builtins."""
         return [
             "collections.OrderedDict",
             "lightgbm.basic.Booster",
             "iapublique.services.customs_fraud.model.CustomsRiskModel",
+            "iapublique.services.customs_fraud.model.LeafPaths",
             "iapublique.services.customs_fraud.model._Table",
             "iapublique.services.customs_fraud.model._UnitValueRef",
         ]

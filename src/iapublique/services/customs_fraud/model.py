@@ -1,24 +1,31 @@
-"""Risk scoring of customs declarations: engineered risk features, LightGBM, calibration, SHAP drivers.
+"""Risk scoring of customs declarations: engineered risk features, LightGBM, calibration, path attributions.
 
 Features are computed from the training data only:
 
 - unit value (price per kg) against the reference distribution of the same HS6 × origin (robust z-score
-  and quantile), falling back to HS6, HS4 then HS2 when the cell is thin; the importer's own usual unit
-  value for the same good;
-- out-of-fold target encoding (contiguous time blocks, smoothed) of importer, declarant, seller, office,
-  courier, goods and their pairs with the HS6 code — the parties' risk profiles;
+  and quantile), falling back to HS6, HS4 then HS2 when the cell is thin;
+- out-of-fold target encoding (contiguous time blocks, smoothed) of the goods and their context: HS6,
+  HS4, origin, HS6 × origin, HS4 × origin, HS6 × preference, × departure country, × regime, × procedure,
+  × payment, × transport, × origin proof, × use, × office;
+- the parties' risk profiles (importer, declarant, seller, office, courier and their pairs with the HS6),
+  kept only when the training data shows that a party's past fraud rate ranks its later declarations
+  (screened on the latest slice of the training period; on the Korea data it does not, see the card);
 - the tax rate and its gaps to the reference rates of the HS4 and HS6 (misclassification, preferences);
-- history counts (how much each party, good and pair has been seen).
+- history counts (how much each key has been seen).
 
 A LightGBM booster gives the fraud score, calibrated (Platt) on the latest slice of the training period;
 a second booster gives the critical-fraud class; a third, when the training data says which kind of fraud
-each case was, the suspected fraud type. Drivers come from LightGBM's exact TreeSHAP contributions.
+each case was, the suspected fraud type. Every row is explained by its decision-path contributions
+(Saabas): for each tree, the change of the node value at each split on the row's path is credited to the
+split's feature; precomputed per leaf at fit time, they sum exactly to the raw score and cost one leaf
+lookup per tree, so every declaration of a large batch carries its five main drivers.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +55,30 @@ ENCODED_KEYS: dict[str, tuple[str, ...]] = {
     "office_hs6": ("office_id", "hs6_code"),
     "importer_declarant": ("importer_id", "declarant_id"),
     "importer_seller": ("importer_id", "seller_id"),
+    "hs4_origin": ("hs4", "country_of_origin"),
+    "hs6_tax_type": ("hs6_code", "tax_type"),
+    "hs6_departure": ("hs6_code", "country_of_departure"),
+    "hs6_import_type": ("hs6_code", "import_type"),
+    "hs6_process": ("hs6_code", "process_type"),
+    "hs6_payment": ("hs6_code", "payment_type"),
+    "hs6_transport": ("hs6_code", "mode_of_transport"),
+    "hs6_indicator": ("hs6_code", "country_of_origin_indicator"),
+    "hs6_use": ("hs6_code", "import_use"),
 }
-"""Keys whose past fraud rate is target-encoded (risk profiles)."""
+"""Keys whose past fraud rate can be target-encoded (risk profiles of goods, context and parties)."""
+
+PARTIES: dict[str, tuple[str, ...]] = {
+    "importer": ("importer", "importer_hs6", "importer_declarant", "importer_seller"),
+    "declarant": ("declarant", "declarant_hs6", "importer_declarant"),
+    "seller": ("seller", "seller_hs6", "importer_seller"),
+    "office": ("office", "office_hs6"),
+    "courier": ("courier",),
+}
+"""For each party, the encoded keys that carry its history (dropped together when the party is screened out)."""
+PARTY_MIN_AUC = 0.55
+"""Smallest AUC, on the latest training slice, of a party's past fraud rate for its history to be used."""
+IMPORTER_FEATURES = ("uv_z_own", "importer_origin_share")
+"""Label-free features describing the importer's own habits (kept with the importer's history)."""
 
 CRITICAL_KEYS = ("importer", "hs6", "hs4", "declarant")
 """Keys whose past critical-fraud rate is also encoded."""
@@ -74,6 +103,11 @@ _PARTY_LABELS = {
     "importer_hs6": "le couple importateur × SH6", "declarant_hs6": "le couple déclarant × SH6",
     "seller_hs6": "le couple vendeur × SH6", "office_hs6": "le couple bureau × SH6",
     "importer_declarant": "le couple importateur × déclarant", "importer_seller": "le couple importateur × vendeur",
+    "hs4_origin": "le couple SH4 × origine", "hs6_tax_type": "le couple SH6 × type de taux",
+    "hs6_departure": "le couple SH6 × provenance", "hs6_import_type": "le couple SH6 × régime",
+    "hs6_process": "le couple SH6 × procédure", "hs6_payment": "le couple SH6 × mode de paiement",
+    "hs6_transport": "le couple SH6 × mode de transport", "hs6_indicator": "le couple SH6 × justificatif d'origine",
+    "hs6_use": "le couple SH6 × usage",
 }
 _CAT_LABELS = {
     "office_id": "Bureau de dédouanement", "process_type": "Type de procédure", "import_type": "Régime douanier",
@@ -94,8 +128,8 @@ class FeatureSpec:
     family: int = -1
 
 
-def feature_specs() -> list[FeatureSpec]:
-    """All features, in model column order."""
+def feature_specs(keys: tuple[str, ...] = tuple(ENCODED_KEYS), importer_habits: bool = True) -> list[FeatureSpec]:
+    """Features of a model using the encoded ``keys`` (and the importer's habits), in model column order."""
     specs = [FeatureSpec(c, _CAT_LABELS[c], "raw", 2 if c in ("country_of_origin", "country_of_departure",
                                                                   "country_of_origin_indicator", "tax_type") else -1)
              for c in CATEGORICAL]
@@ -117,11 +151,14 @@ def feature_specs() -> list[FeatureSpec]:
         FeatureSpec("importer_origin_share", "Part de cette origine chez l'importateur", "share", 2),
         FeatureSpec("origin_ne_departure", "Origine différente de la provenance", "flag", 2),
     ]
-    for key in ENCODED_KEYS:
-        fam = 2 if key in ("origin", "hs6_origin") else 1 if key in ("hs6", "hs4") else -1
+    if not importer_habits:
+        specs = [sp for sp in specs if sp.name not in IMPORTER_FEATURES]
+    for key in keys:
+        fam = 2 if key in ("origin", "hs6_origin", "hs4_origin", "hs6_tax_type", "hs6_indicator") else (
+            1 if key in ("hs6", "hs4") else -1)
         specs.append(FeatureSpec(f"te_{key}", f"Taux de fraude passé pour {_PARTY_LABELS[key]}", "rate", fam))
         specs.append(FeatureSpec(f"n_{key}", f"Déclarations passées pour {_PARTY_LABELS[key]}", "count", -1))
-    for key in CRITICAL_KEYS:
+    for key in (k for k in CRITICAL_KEYS if k in keys):
         specs.append(FeatureSpec(f"tc_{key}", f"Taux de fraude critique passé pour {_PARTY_LABELS[key]}", "rate"))
     return specs
 
@@ -130,10 +167,11 @@ def feature_specs() -> list[FeatureSpec]:
 
 
 def _text(col: pd.Series) -> np.ndarray:
-    """A string column as an object array, blanks replaced by a token."""
-    values = col.astype(object).where(col.notna(), MISSING).astype(str).to_numpy(dtype=object)
-    values[values == ""] = MISSING
-    return values
+    """A string column as an object array of ``str``, blanks replaced by a token."""
+    values = col.to_numpy(dtype=object, na_value=MISSING)
+    out = np.array([v if type(v) is str else str(v) for v in values.tolist()], dtype=object)
+    out[out == ""] = MISSING
+    return out
 
 
 def prepare(records: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -142,10 +180,10 @@ def prepare(records: pd.DataFrame) -> dict[str, np.ndarray]:
     for c in ("importer_id", "declarant_id", "seller_id", "office_id", "courier_id", *CATEGORICAL):
         if c not in cols:
             cols[c] = _text(records[c])
-    hs6 = pd.Series(_text(records["hs6_code"])).str.strip().str.zfill(6).to_numpy(dtype=object)
-    cols["hs6_code"] = hs6
-    cols["hs4"] = pd.Series(hs6).str[:4].to_numpy(dtype=object)
-    cols["hs2"] = pd.Series(hs6).str[:2].to_numpy(dtype=object)
+    hs6 = [v.strip().zfill(6) for v in _text(records["hs6_code"]).tolist()]
+    cols["hs6_code"] = np.array(hs6, dtype=object)
+    cols["hs4"] = np.array([v[:4] for v in hs6], dtype=object)
+    cols["hs2"] = np.array([v[:2] for v in hs6], dtype=object)
     mass = pd.to_numeric(records["net_mass"], errors="coerce").to_numpy(dtype=float)
     price = pd.to_numeric(records["item_price"], errors="coerce").to_numpy(dtype=float)
     rate = pd.to_numeric(records["tax_rate"], errors="coerce").to_numpy(dtype=float)
@@ -157,17 +195,33 @@ def prepare(records: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _key(cols: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
     """Composite key strings for a tuple of prepared columns."""
-    if len(parts) == 1:
-        return cols[parts[0]]
-    out = pd.Series(cols[parts[0]])
+    out = cols[parts[0]]
     for p in parts[1:]:
-        out = out + "|" + pd.Series(cols[p])
-    return out.to_numpy(dtype=object)
+        out = out + "|" + cols[p]  # element-wise on object arrays of str
+    return np.asarray(out, dtype=object)
+
+
+_INDEXES: dict[int, tuple[weakref.ref[np.ndarray], pd.Index]] = {}
+"""Hash indexes of a fitted model's key tables, built once per table (not persisted; freed with the table)."""
+
+
+def _index(keys: np.ndarray) -> pd.Index:
+    """The hash index of a key table, cached while the table lives (one declaration costs no re-hashing)."""
+    hit = _INDEXES.get(id(keys))
+    if hit is not None and hit[0]() is keys:
+        return hit[1]
+    if len(_INDEXES) > 2000:
+        for k in [k for k, (ref, _) in _INDEXES.items() if ref() is None]:
+            del _INDEXES[k]
+    index = pd.Index(np.asarray(keys, dtype=object), dtype=object)  # object index: no Arrow string conversion
+    _INDEXES[id(keys)] = (weakref.ref(keys), index)
+    return index
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Positions of ``values`` in the table ``keys`` (-1 when unseen)."""
-    return np.asarray(pd.Index(keys).get_indexer(values))
+    index: Any = _index(keys)
+    return np.asarray(index.get_indexer(np.asarray(values, dtype=object)))
 
 
 @dataclass
@@ -237,26 +291,38 @@ def _uv_reference(keys: np.ndarray, log_uv: np.ndarray) -> _UnitValueRef:
 
 
 class CustomsRiskModel:
-    """Fitted risk model: reference tables, boosters, calibration; persisted with skops."""
+    """Fitted risk model: reference tables, boosters, calibration, path attributions; persisted with skops.
+
+    ``party_history`` says whether the parties' risk profiles are used: ``"auto"`` keeps a party's keys only
+    when its past fraud rate ranks the latest training slice (AUC ≥ :data:`PARTY_MIN_AUC`), ``"always"`` and
+    ``"never"`` force the choice. ``n_jobs`` is 1 by default: batch work is spread over processes by the
+    engine, and LightGBM's OpenMP threads slow down badly on a shared or oversubscribed machine.
+    """
 
     def __init__(self, smoothing: float = 10.0, n_folds: int = 5, calibration_share: float = 0.15,
-                 num_leaves: int = 31, learning_rate: float = 0.05, max_trees: int = 600,
-                 seed: int = 0, n_jobs: int = 2, refit: bool = False, heads: bool = True) -> None:
+                 num_leaves: int = 63, max_depth: int = 10, learning_rate: float = 0.15, max_trees: int = 150,
+                 critical_trees: int = 100, party_history: str = "auto", seed: int = 0, n_jobs: int = 1,
+                 refit: bool = False, heads: bool = True) -> None:
+        if party_history not in ("auto", "always", "never"):
+            raise ValueError("party_history doit valoir « auto », « always » ou « never ».")
         self.smoothing = smoothing
         self.heads = heads
         self.refit = refit
         self.n_folds = n_folds
         self.calibration_share = calibration_share
         self.num_leaves = num_leaves
+        self.max_depth = max_depth
         self.learning_rate = learning_rate
         self.max_trees = max_trees
+        self.critical_trees = critical_trees
+        self.party_history = party_history
         self.seed = seed
         self.n_jobs = n_jobs
 
     # ---- reference tables (label-free) and encoders (labelled) ----------------------------------
 
     def _fit_references(self, cols: dict[str, np.ndarray]) -> None:
-        """Unit-value and tax-rate references, category vocabularies: label-free, from training rows."""
+        """Unit-value and tax-rate references, category vocabularies, origin shares: label-free, training rows."""
         self.vocab_: dict[str, np.ndarray] = {}
         for c in CATEGORICAL:
             vc = pd.Series(cols[c]).value_counts()
@@ -275,15 +341,35 @@ class CustomsRiskModel:
         self.hs6_rates_ = g6.to_numpy(dtype=float)
         self.hs2_keys_ = np.asarray(g2.index, dtype=str)
         self.hs2_rates_ = g2.to_numpy(dtype=float)
-        hs6_origin = _aggregate(_key(cols, ("hs6_code", "country_of_origin")), np.zeros(len(rate)), np.zeros(len(rate)))
-        self.origin_pair_ = (hs6_origin.keys, hs6_origin.count)
-        imp_origin = _aggregate(_key(cols, ("importer_id", "country_of_origin")), np.zeros(len(rate)),
-                                np.zeros(len(rate)))
-        self.importer_origin_ = (imp_origin.keys, imp_origin.count)
+        self.origin_share_ = _shares(cols["hs6_code"], cols["country_of_origin"])
+        self.importer_origin_ = _shares(cols["importer_id"], cols["country_of_origin"])
 
     def _fit_tables(self, cols: dict[str, np.ndarray], y: np.ndarray, crit: np.ndarray) -> dict[str, _Table]:
         """Label aggregates per encoded key."""
-        return {k: _aggregate(_key(cols, parts), y, crit) for k, parts in ENCODED_KEYS.items()}
+        return {k: _aggregate(_key(cols, ENCODED_KEYS[k]), y, crit) for k in self.keys_}
+
+    def _screen_parties(self, cols: dict[str, np.ndarray], y: np.ndarray, cut: int) -> tuple[str, ...]:
+        """Parties whose fraud rate before ``cut`` ranks their declarations after it (AUC on seen rows)."""
+        from sklearn.metrics import roc_auc_score
+
+        self.party_auc_: dict[str, float] = {}
+        if self.party_history != "auto":
+            return tuple(PARTIES) if self.party_history == "always" else ()
+        kept = []
+        for party in PARTIES:
+            keys = _key(cols, ENCODED_KEYS[party])
+            table = _aggregate(keys[:cut], y[:cut], np.zeros(cut))
+            pos = _lookup(table.keys, keys[cut:])
+            seen = pos >= 0
+            late = y[cut:][seen]
+            if seen.sum() < 50 or len(np.unique(late)) < 2:
+                continue
+            rate = (table.fraud[pos[seen]] + self.smoothing * self.prior_) / (table.count[pos[seen]] + self.smoothing)
+            auc = float(roc_auc_score(late, rate))
+            self.party_auc_[party] = auc
+            if auc >= PARTY_MIN_AUC:
+                kept.append(party)
+        return tuple(kept)
 
     # ---- features -------------------------------------------------------------------------------
 
@@ -318,13 +404,16 @@ class CustomsRiskModel:
                 ps = pos[seen]
                 z_hs6[seen] = (log_uv[seen] - ref.median[ps]) / (1.4826 * ref.mad[ps] + 0.05)
         f["uv_z"], f["uv_q"], f["uv_level"], f["uv_z_hs6"] = z, q, level, z_hs6
-        own_pos = _lookup(self.uv_own_.keys, _key(cols, ("importer_id", "hs6_code")))
-        own_ok = (own_pos >= 0) & np.isfinite(log_uv)
-        own_ok &= np.where(own_pos >= 0, self.uv_own_.count[own_pos], 0) >= 3
-        z_own = np.full(n_rows, np.nan)
-        po = own_pos[own_ok]
-        z_own[own_ok] = (log_uv[own_ok] - self.uv_own_.median[po]) / (1.4826 * self.uv_own_.mad[po] + 0.05)
-        f["uv_z_own"] = z_own
+        if self.importer_habits_:
+            own_pos = _lookup(self.uv_own_.keys, _key(cols, ("importer_id", "hs6_code")))
+            own_ok = (own_pos >= 0) & np.isfinite(log_uv)
+            own_ok &= np.where(own_pos >= 0, self.uv_own_.count[own_pos], 0) >= 3
+            z_own = np.full(n_rows, np.nan)
+            po = own_pos[own_ok]
+            z_own[own_ok] = (log_uv[own_ok] - self.uv_own_.median[po]) / (1.4826 * self.uv_own_.mad[po] + 0.05)
+            f["uv_z_own"] = z_own
+            f["importer_origin_share"] = _share_of(self.importer_origin_, cols["importer_id"],
+                                                   cols["country_of_origin"])
         f["tax_rate"] = rate
         p4 = _lookup(self.hs4_keys_, cols["hs4"])
         r4 = np.where(p4[:, None] >= 0, self.hs4_rates_[p4], np.nan)
@@ -334,18 +423,7 @@ class CustomsRiskModel:
         f["gap_hs4_med"] = rate - r4[:, 1]
         f["gap_hs6_max"] = r6[:, 0] - rate
         f["log_duty"] = np.log1p(np.clip(price * rate / 100.0, 0, None))
-        keys6, n6 = self.origin_pair_
-        pos = _lookup(keys6, _key(cols, ("hs6_code", "country_of_origin")))
-        hs6_total = np.where(p6 >= 0, 1.0, np.nan)
-        hs6_counts = pd.Series(keys6).str.split("|").str[0]
-        totals = pd.Series(n6).groupby(hs6_counts.to_numpy()).sum()
-        tot = totals.reindex(cols["hs6_code"]).to_numpy(dtype=float)
-        f["origin_share"] = np.where(pos >= 0, n6[np.maximum(pos, 0)], 0.0) / tot * hs6_total
-        keys_i, n_i = self.importer_origin_
-        pos_i = _lookup(keys_i, _key(cols, ("importer_id", "country_of_origin")))
-        imp_tot = pd.Series(n_i).groupby(pd.Series(keys_i).str.split("|").str[0].to_numpy()).sum()
-        tot_i = imp_tot.reindex(cols["importer_id"]).to_numpy(dtype=float)
-        f["importer_origin_share"] = np.where(pos_i >= 0, n_i[np.maximum(pos_i, 0)], 0.0) / tot_i
+        f["origin_share"] = _share_of(self.origin_share_, cols["hs6_code"], cols["country_of_origin"])
         f["origin_ne_departure"] = (cols["country_of_origin"] != cols["country_of_departure"]).astype(float)
         f["_ref_median"] = med_ref
         f["_hs4_max"] = r4[:, 2]
@@ -354,15 +432,13 @@ class CustomsRiskModel:
         f["_hs2_q75"] = np.where(p2 >= 0, self.hs2_rates_[np.maximum(p2, 0)], np.nan)
         return f
 
-    def _encoded_features(self, cols: dict[str, np.ndarray], tables: dict[str, _Table], scale: float,
-                          rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Target-encoded risk profiles of ``cols`` (restricted to ``rows``) from ``tables``."""
+    def _encoded_features(self, cols: dict[str, np.ndarray], tables: dict[str, _Table],
+                          scale: float) -> dict[str, np.ndarray]:
+        """Target-encoded risk profiles of ``cols`` from ``tables``."""
         f: dict[str, np.ndarray] = {}
-        for k, parts in ENCODED_KEYS.items():
-            keys = _key(cols, parts)
-            if rows is not None:
-                keys = keys[rows]
-            te, n, tc = _encode(tables[k], keys, self.prior_, self.prior_c_, self.smoothing, scale)
+        for k in self.keys_:
+            te, n, tc = _encode(tables[k], _key(cols, ENCODED_KEYS[k]), self.prior_, self.prior_c_,
+                                self.smoothing, scale)
             f[f"te_{k}"], f[f"n_{k}"] = te, n
             if k in CRITICAL_KEYS:
                 f[f"tc_{k}"] = tc
@@ -382,15 +458,15 @@ class CustomsRiskModel:
         """Training matrix whose encodings of each time block come from the other blocks only."""
         n = len(y)
         blocks = np.array_split(np.arange(n), self.n_folds)
-        keys = {k: _key(cols, parts) for k, parts in ENCODED_KEYS.items()}
+        keys = {k: _key(cols, ENCODED_KEYS[k]) for k in self.keys_}
         X = np.empty((n, len(self.feature_names_)))
         for block in blocks:
             other = np.ones(n, dtype=bool)
             other[block] = False
-            tables = {k: _aggregate(keys[k][other], y[other], crit[other]) for k in ENCODED_KEYS}
             enc = {}
-            for k in ENCODED_KEYS:
-                te, cnt, tc = _encode(tables[k], keys[k][block], self.prior_, self.prior_c_, self.smoothing,
+            for k in self.keys_:
+                table = _aggregate(keys[k][other], y[other], crit[other])
+                te, cnt, tc = _encode(table, keys[k][block], self.prior_, self.prior_c_, self.smoothing,
                                       n / max(int(other.sum()), 1))
                 enc[f"te_{k}"], enc[f"n_{k}"] = te, cnt
                 if k in CRITICAL_KEYS:
@@ -411,7 +487,7 @@ class CustomsRiskModel:
         return {
             "objective": objective, "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
             "min_data_in_leaf": 40, "feature_fraction": 0.7, "bagging_fraction": 0.8, "bagging_freq": 1,
-            "lambda_l2": 1.0, "max_depth": 8, "cat_smooth": 10.0, "verbose": -1, "seed": self.seed,
+            "lambda_l2": 1.0, "max_depth": self.max_depth, "cat_smooth": 10.0, "verbose": -1, "seed": self.seed,
             "num_threads": self.n_jobs, "deterministic": True, "force_row_wise": True, **extra,
         }
 
@@ -426,15 +502,22 @@ class CustomsRiskModel:
         y = np.asarray(y, dtype=float)[order]
         crit = np.asarray(crit, dtype=float)[order]
         crit2 = (crit >= 2).astype(float)
-        self.feature_names_ = [s.name for s in feature_specs()]
         self.prior_ = float(y.mean())
         self.prior_c_ = float(crit2.mean())
         n = len(y)
         cut = int(n * (1.0 - self.calibration_share))
         early = slice(0, cut)
 
-        # boosters learn on the early part (out-of-fold encodings); the late slice plays "the future"
+        # which parties' histories carry signal across time (early part → latest slice)
         cols_all = prepare(records)
+        self.parties_ = self._screen_parties(cols_all, y, cut)
+        party_keys = {k for p in PARTIES for k in PARTIES[p]}
+        kept_keys = {k for p in self.parties_ for k in PARTIES[p]}
+        self.keys_ = tuple(k for k in ENCODED_KEYS if k not in party_keys or k in kept_keys)
+        self.importer_habits_ = "importer" in self.parties_
+        self.feature_names_ = [s.name for s in self.specs()]
+
+        # boosters learn on the early part (out-of-fold encodings); the late slice plays "the future"
         cols_early = {k: v[early] for k, v in cols_all.items()}
         self._fit_references(cols_early)
         base_early = self._base_features(cols_early)
@@ -447,15 +530,15 @@ class CustomsRiskModel:
         train = lgb.Dataset(X_early, y_early, categorical_feature=self._cat_idx(), free_raw_data=False)
         valid = lgb.Dataset(X_late, y_late, reference=train)
         booster = lgb.train(self._params("binary", metric="auc"), train, num_boost_round=self.max_trees,
-                            valid_sets=[valid], callbacks=[lgb.early_stopping(60, verbose=False)])
+                            valid_sets=[valid], callbacks=[lgb.early_stopping(40, verbose=False)])
         self.best_iteration_ = int(booster.best_iteration or self.max_trees)
         margin = np.asarray(booster.predict(X_late, num_iteration=self.best_iteration_, raw_score=True))
         self.platt_ = _platt(margin, y_late)
 
         # critical head: critical (2) against the rest; thresholds tuned for macro-F1 on the late slice
+        crit_rounds = max(30, min(self.critical_trees, self.best_iteration_)) if self.heads else 1
         crit_booster = lgb.train(self._params("binary", scale_pos_weight=3.0), lgb.Dataset(
-            X_early, crit2[early], categorical_feature=self._cat_idx()),
-            num_boost_round=max(60, self.best_iteration_) if self.heads else 1)
+            X_early, crit2[early], categorical_feature=self._cat_idx()), num_boost_round=crit_rounds)
         p_late = 1.0 / (1.0 + np.exp(-(self.platt_[0] * margin + self.platt_[1])))
         self.critical_thresholds_ = _tune_critical(p_late, np.asarray(crit_booster.predict(X_late)),
                                                    np.clip(crit[cut:], 0, 2).astype(int))
@@ -468,9 +551,9 @@ class CustomsRiskModel:
             has_early = has[:cut]
             if has_early.sum() >= 30 and len(np.unique(ft[:cut][has_early])) == 3:
                 self.type_booster_ = lgb.train(
-                    self._params("multiclass", num_class=3, min_data_in_leaf=10),
+                    self._params("multiclass", num_class=3, min_data_in_leaf=10, num_leaves=15, max_depth=6),
                     lgb.Dataset(X_early[has_early], ft[:cut][has_early].astype(int),
-                                categorical_feature=self._cat_idx()), num_boost_round=150)
+                                categorical_feature=self._cat_idx()), num_boost_round=60)
 
         # scoring uses references and risk profiles from the whole training period
         self._fit_references(cols_all)
@@ -484,66 +567,159 @@ class CustomsRiskModel:
             self.best_iteration_ = rounds
         self.booster_ = booster
         self.critical_booster_ = crit_booster
+        self.paths_ = LeafPaths.from_booster(booster, self.best_iteration_, len(self.feature_names_))
         self.n_train_ = n
         return self
+
+    def specs(self) -> list[FeatureSpec]:
+        """The fitted model's features, in column order."""
+        return feature_specs(self.keys_, self.importer_habits_)
 
     # ---- scoring --------------------------------------------------------------------------------
 
     def predict_proba(self, records: pd.DataFrame) -> np.ndarray:
         """Calibrated fraud probability of each record."""
         X, _, _ = self.features(records)
-        return self._calibrated(X)
+        return self._calibrate(self.paths_.margin(self._leaves(X)))
 
-    def _calibrated(self, X: np.ndarray) -> np.ndarray:
-        margin = np.asarray(self.booster_.predict(X, num_iteration=self.best_iteration_, raw_score=True))
+    def _leaves(self, X: np.ndarray) -> np.ndarray:
+        """Leaf reached in each tree by each row."""
+        if len(X) == 0:
+            return np.zeros((0, self.best_iteration_), dtype=np.int64)
+        out = self.booster_.predict(X, num_iteration=self.best_iteration_, pred_leaf=True)
+        return np.asarray(out, dtype=np.int64).reshape(len(X), -1)
+
+    def _calibrate(self, margin: np.ndarray) -> np.ndarray:
         a, b = self.platt_
-        return 1.0 / (1.0 + np.exp(-(a * margin + b)))
+        return np.asarray(1.0 / (1.0 + np.exp(-(a * margin + b))))
 
     def score(self, records: pd.DataFrame, explain: bool = True) -> pd.DataFrame:
-        """Score, critical class, suspected type, duty at stake and drivers for each record."""
+        """Score, critical class, suspected type, duty at stake and (for every row) drivers of each record."""
         X, base, cols = self.features(records)
-        prob = self._calibrated(X)
-        pc = np.asarray(self.critical_booster_.predict(X))
+        leaves = self._leaves(X)
+        prob = self._calibrate(self.paths_.margin(leaves))
+        pc = np.asarray(self.critical_booster_.predict(X)) if len(X) else np.zeros(0)
         crit_class = critical_classes(prob, pc, self.critical_thresholds_)
         out = pd.DataFrame({"score": prob, "critical_class": crit_class, "critical_probability": pc})
-        # SHAP contributions (the costly part) only for declarations worth a look
-        explained = np.nonzero(prob >= EXPLAIN_THRESHOLD)[0] if explain else np.zeros(0, dtype=int)
-        kind = evidence_type(base)
-        if self.type_booster_ is not None and not explain:
-            kind = np.argmax(self.type_booster_.predict(X), axis=1).astype(int)
-        contrib = np.zeros((0, X.shape[1]))
-        if len(explained):
-            contrib = np.asarray(self.booster_.predict(X[explained], num_iteration=self.best_iteration_,
-                                                       pred_contrib=True))[:, :-1]
-            if self.type_booster_ is not None:
-                kind[explained] = np.argmax(self.type_booster_.predict(X[explained]), axis=1)
-            else:
-                kind[explained] = _family_from_contrib(contrib)
+        contrib = self.paths_.contributions(leaves) if explain else None
+        if self.type_booster_ is not None and len(X):
+            kind = np.argmax(np.asarray(self.type_booster_.predict(X)).reshape(len(X), 3), axis=1).astype(int)
+        elif contrib is not None:
+            kind = _family_from_contrib(contrib, self.specs())
+        else:
+            kind = evidence_type(base)
         kind_names = np.array(TYPE_NAMES, dtype=object)[kind]
         suspect = prob >= SUSPECT_THRESHOLD
         out["fraud_type"] = pd.Series(np.where(suspect, kind_names, None), dtype=object)
         duty = np.round(duty_estimate(kind, base, cols), 2)
         out["duty_at_stake"] = duty
-        if explain:
-            drivers = np.full(len(prob), "Risque faible : facteurs non détaillés.", dtype=object)
-            low = json.dumps("Risque faible : pas de fraude caractérisée ; facteurs non détaillés.", ensure_ascii=False)
-            explanations = np.array([f'{{"summary":{low},"factors":[],"highlights":[]}}'] * len(prob), dtype=object)
-            if len(explained):
-                sub_base = {k: v[explained] for k, v in base.items()}
-                sub_cols = {k: v[explained] for k, v in cols.items()}
-                d, e = describe(contrib, X[explained], sub_cols, prob[explained],
-                                out["fraud_type"].to_numpy()[explained], duty[explained], sub_base)
-                drivers[explained] = d
-                explanations[explained] = e
+        if contrib is not None:
+            drivers, explanations = describe(contrib, X, cols, prob, out["fraud_type"].to_numpy(), duty, base,
+                                             self.specs())
             out["drivers"] = drivers
             out["explanation"] = explanations
         return out
 
 
+def _shares(group: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys ``group|member``, the share of each member within its group, and the groups seen."""
+    frame = pd.DataFrame({"g": group, "m": member})
+    counts = frame.groupby(["g", "m"]).size()
+    share = counts / counts.groupby(level=0).transform("sum")
+    keys = (share.index.get_level_values(0).astype(str) + "|" + share.index.get_level_values(1).astype(str))
+    groups = np.asarray(pd.unique(np.asarray(group, dtype=object)), dtype=str)
+    return np.asarray(keys, dtype=str), share.to_numpy(dtype=float), groups
+
+
+def _share_of(table: tuple[np.ndarray, np.ndarray, np.ndarray], group: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Share of ``member`` within ``group`` in the training data (0 when unseen, NaN for an unseen group)."""
+    keys, share, groups = table
+    pos = _lookup(keys, _key({"g": group, "m": member}, ("g", "m")))
+    out = np.where(pos >= 0, share[np.maximum(pos, 0)], 0.0)
+    out[_lookup(groups, group) < 0] = np.nan
+    return out
+
+
+class LeafPaths:
+    """Decision-path (Saabas) attributions of a LightGBM booster, precomputed per leaf.
+
+    For each leaf, the sparse vector of the node-value changes along its path, credited to each split's
+    feature; a row's contributions are the sum over trees of the vectors of the leaves it reaches, and they
+    add up, with ``bias``, to its raw score exactly.
+    """
+
+    def __init__(self, offsets: np.ndarray, values: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
+                 data: np.ndarray, n_features: int, bias: float) -> None:
+        self.offsets = offsets
+        self.values = values
+        self.indptr = indptr
+        self.indices = indices
+        self.data = data
+        self.n_features = n_features
+        self.bias = bias
+
+    @classmethod
+    def from_booster(cls, booster: lgb.Booster, num_iteration: int, n_features: int) -> LeafPaths:
+        """Walk every tree of ``booster`` once and record, per leaf, its value and path contributions."""
+        offsets: list[int] = []
+        values: list[float] = []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        bias = 0.0
+        for tree in booster.dump_model(num_iteration=num_iteration)["tree_info"]:
+            offsets.append(len(values))
+            root = tree["tree_structure"]
+            n_leaves = int(tree["num_leaves"])
+            leaf_value = np.zeros(n_leaves)
+            leaf_path: list[dict[int, float]] = [{} for _ in range(n_leaves)]
+            if "split_feature" not in root:
+                leaf_value[0] = float(root["leaf_value"])
+                bias += leaf_value[0]
+            else:
+                bias += float(root["internal_value"])
+                stack: list[tuple[dict[str, Any], dict[int, float]]] = [(root, {})]
+                while stack:
+                    node, acc = stack.pop()
+                    feature, parent = int(node["split_feature"]), float(node["internal_value"])
+                    for child in (node["left_child"], node["right_child"]):
+                        is_leaf = "leaf_index" in child
+                        value = float(child["leaf_value"] if is_leaf else child["internal_value"])
+                        path = dict(acc)
+                        path[feature] = path.get(feature, 0.0) + value - parent
+                        if is_leaf:
+                            leaf_value[int(child["leaf_index"])] = value
+                            leaf_path[int(child["leaf_index"])] = path
+                        else:
+                            stack.append((child, path))
+            for value, path in zip(leaf_value.tolist(), leaf_path, strict=True):
+                values.append(value)
+                feats = sorted(path)
+                indices.extend(feats)
+                data.extend(path[f] for f in feats)
+                indptr.append(len(indices))
+        return cls(np.asarray(offsets, dtype=np.int64), np.asarray(values, dtype=float),
+                   np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64),
+                   np.asarray(data, dtype=float), n_features, bias)
+
+    def margin(self, leaves: np.ndarray) -> np.ndarray:
+        """Raw score of each row from the leaves it reaches (one leaf index per tree)."""
+        return np.asarray(self.values[leaves + self.offsets[None, :]].sum(axis=1), dtype=float)
+
+    def contributions(self, leaves: np.ndarray) -> np.ndarray:
+        """Per-row, per-feature path contributions (rows × features); each row sums to margin − bias."""
+        from scipy import sparse
+
+        n, t = leaves.shape
+        total = len(self.values)
+        paths = sparse.csr_matrix((self.data, self.indices, self.indptr), shape=(total, self.n_features))
+        hits = sparse.csr_matrix((np.ones(n * t), (leaves + self.offsets[None, :]).ravel(),
+                                  np.arange(0, n * t + 1, t)), shape=(n, total))
+        return np.asarray((hits @ paths).toarray())
+
+
 SUSPECT_THRESHOLD = 0.2
 """Calibrated probability from which a suspected fraud type is named."""
-EXPLAIN_THRESHOLD = 0.1
-"""Calibrated probability from which the SHAP drivers are computed (they cost more than the score)."""
 
 
 def _platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -587,9 +763,9 @@ def _tune_critical(fraud: np.ndarray, critical: np.ndarray, truth: np.ndarray) -
     return best
 
 
-def _family_from_contrib(contrib: np.ndarray) -> np.ndarray:
+def _family_from_contrib(contrib: np.ndarray, specs: list[FeatureSpec]) -> np.ndarray:
     """Suspected fraud type: the family of features pushing the score up the most."""
-    fam = np.array([s.family for s in feature_specs()])
+    fam = np.array([s.family for s in specs])
     sums = np.stack([np.clip(contrib[:, fam == k], 0, None).sum(axis=1) for k in range(3)], axis=1)
     return np.argmax(sums, axis=1)
 
@@ -630,9 +806,16 @@ def fr_number(x: float, decimals: int = 0) -> str:
 
 
 def _format_values(kind: str, values: np.ndarray, raw: np.ndarray | None) -> list[str]:
-    """French text of feature values of one kind."""
+    """French text of feature values of one kind (each distinct value is formatted once)."""
     if kind == "raw" and raw is not None:
         return [str(v) for v in raw]
+    uniques, inverse = np.unique(values, return_inverse=True)
+    texts = _format_unique(kind, uniques)
+    return [texts[i] for i in inverse.tolist()]
+
+
+def _format_unique(kind: str, values: np.ndarray) -> list[str]:
+    """French text of distinct feature values of one kind."""
     out: list[str] = []
     for v in values.tolist():
         if v != v:  # NaN
@@ -661,36 +844,40 @@ def _format_values(kind: str, values: np.ndarray, raw: np.ndarray | None) -> lis
 
 
 def describe(contrib: np.ndarray, X: np.ndarray, cols: dict[str, np.ndarray], prob: np.ndarray,
-             fraud_type: np.ndarray, duty: np.ndarray, base: dict[str, np.ndarray]) -> tuple[list[str], list[str]]:
-    """Drivers text and Explanation JSON per row, from the five largest SHAP contributions."""
-    specs = feature_specs()
-    n, k = len(prob), 5
-    top = np.argsort(-np.abs(contrib), axis=1)[:, :k]
+             fraud_type: np.ndarray, duty: np.ndarray, base: dict[str, np.ndarray],
+             specs: list[FeatureSpec]) -> tuple[list[str], list[str]]:
+    """Drivers text and Explanation JSON per row, from the five largest path contributions."""
+    n, k = len(prob), min(5, contrib.shape[1])
+    if n == 0:
+        return [], []
+    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")
+    top = order[:, :k]
     weights = np.take_along_axis(contrib, top, axis=1)
     texts = np.empty((n, k), dtype=object)
-    for j in np.unique(top):
-        mask = top == j
-        rows = np.nonzero(mask.any(axis=1))[0]
+    quoted = np.empty((n, k), dtype=object)
+    for j in np.unique(top).tolist():
+        rr, cc = np.nonzero(top == j)
         spec = specs[j]
-        raw = cols[spec.name][rows] if spec.kind == "raw" else None
-        vals = _format_values(spec.kind, X[rows, j], raw)
-        val_by_row = dict(zip(rows.tolist(), vals, strict=True))
-        rr, cc = np.nonzero(mask)
-        texts[rr, cc] = [val_by_row[r] for r in rr.tolist()]
+        raw = cols[spec.name][rr] if spec.kind == "raw" else None
+        vals = _format_values(spec.kind, X[rr, j], raw)
+        texts[rr, cc] = vals
+        # raw codes come from the file and may hold quotes; formatted numbers never do
+        quoted[rr, cc] = [json.dumps(v, ensure_ascii=False) for v in vals] if raw is not None else [
+            f'"{v}"' for v in vals]
     labels = np.array([s.label for s in specs], dtype=object)[top]
     label_json = np.array([json.dumps(s.label, ensure_ascii=False) for s in specs], dtype=object)[top]
     signs = np.where(weights > 0, "↑", "↓")
-    drivers = ["; ".join(f"{s} {lab} ({val})" for s, lab, val in zip(sr, lr, vr, strict=True))
-               for sr, lr, vr in zip(signs.tolist(), labels.tolist(), texts.tolist(), strict=True)]
+    w_text = np.round(weights, 4).astype(str)
+    factor = [f'{{"label":{lj},"value":{v},"weight":{w}}}'
+              for lj, v, w in zip(label_json.ravel().tolist(), quoted.ravel().tolist(), w_text.ravel().tolist(),
+                                  strict=True)]
+    driver = [f"{s} {lab} ({val})"
+              for s, lab, val in zip(signs.ravel().tolist(), labels.ravel().tolist(), texts.ravel().tolist(),
+                                     strict=True)]
     summaries = _summaries(prob, fraud_type, duty, base)
-    explanations = []
-    for i in range(n):
-        factors = ",".join(
-            f'{{"label":{label_json[i, m]},"value":{json.dumps(texts[i, m], ensure_ascii=False)},'
-            f'"weight":{round(float(weights[i, m]), 4)}}}'
-            for m in range(k)
-        )
-        explanations.append(f'{{"summary":{summaries[i]},"factors":[{factors}],"highlights":[]}}')
+    drivers = ["; ".join(driver[i * k:(i + 1) * k]) for i in range(n)]
+    explanations = [f'{{"summary":{summaries[i]},"factors":[{",".join(factor[i * k:(i + 1) * k])}],"highlights":[]}}'
+                    for i in range(n)]
     return drivers, explanations
 
 
@@ -766,7 +953,7 @@ class PlainLightGBM:
               "declarant_id", "importer_id", "seller_id", "courier_id", "hs6_code", "country_of_departure",
               "country_of_origin", "tax_type", "country_of_origin_indicator")
 
-    def __init__(self, seed: int = 0, n_jobs: int = 2) -> None:
+    def __init__(self, seed: int = 0, n_jobs: int = 1) -> None:
         self.seed = seed
         self.n_jobs = n_jobs
 
