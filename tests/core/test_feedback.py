@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from iapublique.core import accounts, feedback
+from iapublique.core import accounts, audit, feedback
 
 
 def test_feedback_is_stored_and_exported_with_record_fields(db: Session) -> None:
@@ -66,3 +66,19 @@ def test_bad_feedback_is_refused(db: Session) -> None:
     with pytest.raises(ValueError, match="vide"):
         feedback.add(db, service_id="toy", user=None, item_key="a", verdict="comment", comment=" ")
     assert feedback.export(db, "toy").empty
+
+
+def test_every_verdict_is_audited_with_its_source(db: Session) -> None:
+    """Whoever stores a verdict (API, page), the audit log records who, what, on which item and from where."""
+    agent = accounts.create_user(db, "auditee@essai.fr", "0123456789")
+    row = feedback.add(
+        db, service_id="toy", user=agent, item_key="T-9", verdict="correct", value={"label": 1},
+        model_version="toy-1.0:default@abc", source="web:essai",
+    )
+    entries = [e for e in audit.entries(db, service_id="toy") if e.action == "feedback"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry.user_id == agent.id and entry.model_version == "toy-1.0:default@abc"
+    assert entry.details == {
+        "item_key": "T-9", "verdict": "correct", "value": {"label": 1}, "feedback_id": row.id, "source": "web:essai",
+    }

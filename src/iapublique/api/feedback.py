@@ -51,17 +51,10 @@ def add_feedback(
             model_version=body.model_version,
             score=body.score,
             job_id=body.job_id,
+            source="api",
         )
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
-    audit.record(
-        s,
-        "feedback",
-        user=user,
-        service_id=service.info.id,
-        model_version=body.model_version,
-        details={"item_key": body.item_key, "verdict": body.verdict, "feedback_id": row.id},
-    )
     return FeedbackOut(
         id=row.id,
         service_id=row.service_id,

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iapublique.core import audit
 from iapublique.core.store.models import Feedback, User
 
 VERDICTS = ("confirm", "correct", "comment")
@@ -43,8 +44,12 @@ def add(
     model_version: str = "",
     score: float | None = None,
     job_id: int | None = None,
+    source: str = "",
 ) -> Feedback:
-    """Store one verdict on one result; ``correct`` needs a value, ``comment`` needs a comment."""
+    """Store one verdict on one result, and its audit entry; ``correct`` needs a value, ``comment`` a comment.
+
+    ``source`` says where the verdict was given (``api``, ``web``, ``web:alertes``…), for the audit log.
+    """
     if verdict not in VERDICTS:
         raise ValueError(f"Avis « {verdict} » inconnu : valeurs permises {', '.join(VERDICTS)}.")
     if verdict == "correct" and (value is None or value == "" or value == {}):
@@ -71,6 +76,20 @@ def add(
     )
     s.add(row)
     s.flush()
+    audit.record(
+        s,
+        "feedback",
+        user=user,
+        service_id=service_id,
+        model_version=model_version,
+        details={
+            "item_key": row.item_key,
+            "verdict": verdict,
+            "value": stored_value,
+            "feedback_id": row.id,
+            "source": source,
+        },
+    )
     return row
 
 

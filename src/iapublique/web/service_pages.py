@@ -18,7 +18,7 @@ from iapublique.api.jobs import submit_upload
 from iapublique.api.results import BASE_RESULT_FIELDS, RunRow, run_sync
 from iapublique.api.services import describe_fields
 from iapublique.api.uploads import UploadRefused, accepted_suffixes
-from iapublique.core import audit, feedback, models_registry
+from iapublique.core import feedback, models_registry
 from iapublique.core.artifacts import ArtifactError
 from iapublique.core.service import Service
 from iapublique.core.store.models import User
@@ -237,6 +237,20 @@ async def upload_file(
     return RedirectResponse(f"/travaux/{job.id}", status_code=303)
 
 
+def verified_item(request: Request, service: Service, item: str, unverified: str) -> dict[str, Any]:
+    """The record/result a page showed, from its server-signed token; 400 when forged or from another service.
+
+    ``unverified`` is the French message for a token that fails its signature check.
+    """
+    try:
+        shown = signer(request).loads(item)
+    except BadSignature:
+        raise HTTPException(400, unverified) from None
+    if not isinstance(shown, dict) or shown.get("service") != service.info.id:
+        raise HTTPException(400, "Avis refusé : l'élément concerné ne vient pas de ce service.")
+    return shown
+
+
 @router.post("/services/{service_id}/avis", response_class=HTMLResponse)
 def give_feedback(
     request: Request,
@@ -249,14 +263,9 @@ def give_feedback(
     commentaire: Annotated[str, Form()] = "",
 ) -> Response:
     """Store an agent's confirmation, correction or comment on a result shown on a page."""
-    try:
-        shown = signer(request).loads(item)
-    except BadSignature:
-        raise HTTPException(
-            400, "Avis refusé : le résultat concerné n'a pas pu être vérifié. Relancez le traitement."
-        ) from None
-    if not isinstance(shown, dict) or shown.get("service") != service.info.id:
-        raise HTTPException(400, "Avis refusé : ce résultat ne vient pas de ce service.")
+    shown = verified_item(
+        request, service, item, "Avis refusé : le résultat concerné n'a pas pu être vérifié. Relancez le traitement."
+    )
     value = {correction_field(service): valeur.strip()} if verdict == "correct" and valeur.strip() else None
     try:
         row = feedback.add(
@@ -272,19 +281,12 @@ def give_feedback(
             model_version=str(shown.get("version") or ""),
             score=shown.get("score"),
             job_id=shown.get("job"),
+            source="web",
         )
     except ValueError as err:
         return templates(request).render(
             request, "_feedback_done.html", {"ok": False, "message": str(err), "service": service}, status_code=422
         )
-    audit.record(
-        s,
-        "feedback",
-        user=user,
-        service_id=service.info.id,
-        model_version=row.model_version,
-        details={"item_key": row.item_key, "verdict": row.verdict, "feedback_id": row.id, "source": "web"},
-    )
     words = {"confirm": "confirmation", "correct": "correction", "comment": "commentaire"}
     message = f"Merci : votre {words[verdict]} sur « {row.item_key} » est enregistrée."
     if request.headers.get("hx-request") == "true":

@@ -22,7 +22,6 @@ from urllib.parse import quote
 import pandas as pd
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature
 from sqlalchemy.orm import Session
 
 from iapublique.api.access import DB, CurrentUser, app_settings
@@ -52,7 +51,7 @@ from iapublique.services.customs_fraud.selection import (
     select,
 )
 from iapublique.web.pages import templates
-from iapublique.web.service_pages import page_context, signer
+from iapublique.web.service_pages import page_context, signer, verified_item
 
 if TYPE_CHECKING:
     from iapublique.services.customs_fraud import CustomsFraudService
@@ -526,15 +525,10 @@ def build_router(service: CustomsFraudService) -> APIRouter:
         retour: Annotated[str, Form()] = "",
     ) -> Response:
         """Store the inspection's outcome as a « correct » verdict (the truth for the next training)."""
-        try:
-            shown = signer(request).loads(item)
-        except BadSignature:
-            raise HTTPException(
-                400,
-                "Résultat de contrôle refusé : la déclaration concernée n'a pas pu être vérifiée. Rouvrez sa fiche.",
-            ) from None
-        if not isinstance(shown, dict) or shown.get("service") != SERVICE_ID:
-            raise HTTPException(400, "Résultat de contrôle refusé : cette déclaration ne vient pas de ce service.")
+        shown = verified_item(
+            request, service, item,
+            "Résultat de contrôle refusé : la déclaration concernée n'a pas pu être vérifiée. Rouvrez sa fiche.",
+        )
         back = "" if is_fragment(request) else back_to(retour)
         try:
             value = inspection_value(fraude.strip(), type_fraude.strip(), critique.strip(), droits)
@@ -550,25 +544,12 @@ def build_router(service: CustomsFraudService) -> APIRouter:
                 result=shown.get("result"),
                 model_version=str(shown.get("version") or ""),
                 score=shown.get("score"),
+                source="web:controle",
             )
         except ValueError as err:
             if is_fragment(request):
                 return templates(request).render(request, DONE, {"ok": False, "message": str(err)}, status_code=422)
             raise HTTPException(422, str(err)) from None
-        audit.record(
-            s,
-            "feedback",
-            user=user,
-            service_id=SERVICE_ID,
-            model_version=row.model_version,
-            details={
-                "item_key": row.item_key,
-                "verdict": row.verdict,
-                "feedback_id": row.id,
-                "source": "web:controle",
-                "fraud": value["fraud"],
-            },
-        )
         outcome = "fraude constatée" if value["fraud"] else "pas de fraude"
         message = (
             f"Résultat du contrôle de « {row.item_key} » enregistré ({outcome}) : il servira au prochain entraînement."

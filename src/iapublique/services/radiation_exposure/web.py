@@ -24,11 +24,10 @@ from urllib.parse import urlencode
 import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from iapublique.api.access import DB, CurrentUser, app_settings
-from iapublique.core import audit, feedback, jobs, models_registry
+from iapublique.core import feedback, jobs, models_registry
 from iapublique.core.service import Service
 from iapublique.core.store.db import session_scope
 from iapublique.core.store.models import Job, User
@@ -37,6 +36,7 @@ from iapublique.services.radiation_exposure import charts
 from iapublique.services.radiation_exposure.schema import CHANNEL_LABELS, KIND_LABELS, SEVERITIES, Record
 from iapublique.settings import get_settings
 from iapublique.web.pages import templates
+from iapublique.web.service_pages import signer, verified_item
 from iapublique.web.templating import date_fr
 
 log = logging.getLogger(__name__)
@@ -387,12 +387,6 @@ def filter_options(alerts: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def signer(request: Request) -> URLSafeSerializer:
-    """The application's signer of shown results (the same one the generic feedback uses)."""
-    value: URLSafeSerializer = request.app.state.signer
-    return value
-
-
 def alert_item(request: Request, service: Service, row: Mapping[Any, Any], position: int, population: Population,
                states: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """One alert as the templates show it, with the signed token its feedback forms send back."""
@@ -506,14 +500,9 @@ def build_router(service: Service) -> APIRouter:
         commentaire: Annotated[str, Form()] = "",
     ) -> Response:
         """Store an expert's confirmation, rejection or comment on an alert shown in a page."""
-        try:
-            shown = signer(request).loads(item)
-        except BadSignature:
-            raise HTTPException(
-                400, "Avis refusé : l'alerte concernée n'a pas pu être vérifiée. Rechargez la page."
-            ) from None
-        if not isinstance(shown, dict) or shown.get("service") != service.info.id:
-            raise HTTPException(400, "Avis refusé : cette alerte ne vient pas de ce service.")
+        shown = verified_item(
+            request, service, item, "Avis refusé : l'alerte concernée n'a pas pu être vérifiée. Rechargez la page."
+        )
         scope = employer_scope(user, service)
         record = shown.get("record") or {}
         if scope is not None and _siret(record.get("employer_siret", "")) not in scope:
@@ -536,20 +525,12 @@ def build_router(service: Service) -> APIRouter:
                 model_version=str(shown.get("version") or ""),
                 score=shown.get("score"),
                 job_id=shown.get("job"),
+                source="web:alertes",
             )
         except ValueError as err:
             return templates(request).render(
                 request, "_feedback_done.html", {"ok": False, "message": str(err), "service": service}, status_code=422
             )
-        audit.record(
-            s,
-            "feedback",
-            user=user,
-            service_id=service.info.id,
-            model_version=row.model_version,
-            details={"item_key": row.item_key, "verdict": row.verdict, "value": row.value, "feedback_id": row.id,
-                     "source": "web:alertes"},
-        )
         words = {"confirmer": "Alerte confirmée", "rejeter": "Alerte rejetée (fausse alerte)",
                  "commenter": "Commentaire enregistré"}
         message = f"{words[verdict]} sur l'enregistrement « {row.item_key} ». Merci."
