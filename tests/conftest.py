@@ -62,6 +62,7 @@ def db_url(request: pytest.FixtureRequest, tmp_settings: Settings, monkeypatch: 
         _reset_postgres(url)
         monkeypatch.setenv("IAPUBLIQUE_DATABASE_URL", url)
         get_settings.cache_clear()
+        tmp_settings.database_url = url  # fixtures holding this object (apps) must use the same database
     return get_settings().db_url
 
 
