@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, services: Mapping[str, Service]
         title="IA Publique — API",
         description=(
             "API des services d'intelligence artificielle d'IA Publique. Authentification par jeton "
-            "(`Authorization: Bearer iap_…`, délivré par `iapublique users token`) ou par la session du "
+            "(`Authorization: Bearer iap_…`, délivré par `iapublique users jetons issue`) ou par la session du "
             "navigateur. Chaque service n'est accessible qu'aux agents de son administration. Chaque "
             "résultat indique la version du modèle qui l'a produit."
         ),
