@@ -503,6 +503,55 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="Numéro du jeton
     out.print(f"Jeton {token_id} révoqué.")
 
 
+def french_help(command: Any) -> None:
+    """Give the help option of a command and of its sub-commands a French text (Click's is English)."""
+    option = command.get_help_option(command.context_class(command, info_name=command.name))
+    if option is not None:
+        option.help = "Affiche cette aide et quitte."
+    for sub in getattr(command, "commands", {}).values():
+        french_help(sub)
+
+
+def usage_message(exc: Exception) -> str:
+    """A French sentence for a command-line usage error (the parser's own messages are English)."""
+    kind = type(exc).__name__
+    param = getattr(exc, "param", None)
+    names = "/".join(getattr(param, "opts", []) or []) or str(getattr(param, "name", "") or "")
+    if kind == "MissingParameter":
+        return f"paramètre obligatoire manquant : {names}."
+    if kind == "NoSuchOption":
+        known = sorted(getattr(exc, "possibilities", None) or [])
+        hint = f" Vouliez-vous dire {', '.join(known)} ?" if known else ""
+        return f"option inconnue : {getattr(exc, 'option_name', '')}.{hint}"
+    if kind == "BadParameter":
+        return f"valeur invalide pour {names} ({getattr(exc, 'message', exc)})."
+    return f"commande incorrecte ({getattr(exc, 'message', exc)})."
+
+
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: French help panels and French usage errors (exit code 2)."""
+    from typer import rich_utils
+
+    rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
+    rich_utils.ERRORS_PANEL_TITLE = "Erreur"
+    rich_utils.ABORTED_TEXT = "Interrompu."
+    rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
+    rich_utils.DEFAULT_STRING = "[défaut : {}]"
+    command = typer.main.get_command(app)
+    french_help(command)
+    try:
+        code = command.main(prog_name="iapublique", standalone_mode=False)
+    except typer.Abort:
+        err.print("Interrompu.")
+        sys.exit(1)
+    except Exception as exc:
+        if not hasattr(exc, "format_message") or not hasattr(exc, "exit_code"):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help was printed: nothing to add
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        err.print(f"[bold red]Erreur :[/] {usage_message(exc)}", soft_wrap=True, highlight=False)
+        if ctx is not None:
+            err.print(f"Aide : {ctx.command_path} --help", highlight=False)
+        sys.exit(int(exc.exit_code))
+    sys.exit(code if isinstance(code, int) else 0)
