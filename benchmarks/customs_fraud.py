@@ -18,8 +18,8 @@ from iapublique.services.customs_fraud.bench import run_benchmark
 from iapublique.services.customs_fraud.model import fr_number
 
 COLUMNS = ("precision_at_1", "precision_at_5", "precision_at_10", "recall_at_5", "recall_at_10", "auc",
-           "revenue_at_10", "critical_macro_f1", "rows_per_s_score", "rows_per_s_run", "rows_per_s_run_local_2w",
-           "p95_ms_one_row")
+           "revenue_at_10", "critical_macro_f1", "rows_per_s_score", "rows_per_s_run", "rows_per_cpu_s_run",
+           "rows_per_s_run_local_2w", "p95_ms_one_row", "api_p95_ms_one_row")
 SIMULATION = ("frauds_found", "share_of_frauds_found", "selection_precision", "duty_recovered",
               "frauds_found_by_exploration", "weeks")
 
@@ -51,7 +51,7 @@ def main() -> None:
         if row.system.startswith("Simulation"):
             sims.append(row)
             continue
-        table.add_row(row.system, *(_cell(row.figures.get(c), c.startswith(("rows", "p95"))) for c in COLUMNS))
+        table.add_row(row.system, *(_cell(row.figures.get(c), c.startswith(("rows", "p95", "api"))) for c in COLUMNS))
     console.print(table)
     if sims:
         sim = Table(title="Simulation semaine par semaine (étiquettes révélées par les seuls contrôles)")

@@ -15,7 +15,6 @@ from iapublique.core.artifacts import ArtifactError, data_hash
 from iapublique.core.explain import Explanation
 from iapublique.core.service import Service
 from iapublique.core.store.models import User
-from iapublique.core.tables import read_frame
 
 BASE_RESULT_FIELDS = ("score", "explanation", "model_version")
 
@@ -70,9 +69,9 @@ def run_sync(
             f"Trop d'éléments pour un traitement immédiat : {len(records)} au lieu de {max_rows} au plus. "
             "Déposez un fichier pour un traitement par lot.",
         )
-    validated = read_frame(text_as_object(records), service.Record, name="données")
+    validated = runner.prepare(service, text_as_object(records))
     try:
-        results = runner.score(service, validated, model_name=model_name)
+        results = runner.score_prepared(service, validated, model_name=model_name)
     except ArtifactError as err:
         raise HTTPException(409, f"Modèle indisponible : {err}") from None
     versions = sorted({str(v) for v in results.get("model_version", pd.Series(dtype=object)).dropna()})

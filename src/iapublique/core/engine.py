@@ -240,28 +240,48 @@ class LocalEngine(Engine):
         self, service: Service, model_path: Path, records: pd.DataFrame, progress: ProgressFn = no_progress
     ) -> pd.DataFrame:
         """Score in-process (small batches, one worker) or across the process pool."""
+        if not self._pooled(len(records)):
+            return self._run_inprocess(service, model_path, records, progress)
+        with self._pool(service, model_path) as pool:
+            return self._run_pool(pool, service, records, progress)
+
+    def _pooled(self, n: int) -> bool:
+        """Whether a batch of ``n`` rows goes to the process pool."""
+        return n >= self.inprocess_below and self.workers > 1
+
+    def _run_inprocess(
+        self, service: Service, model_path: Path, records: pd.DataFrame, progress: ProgressFn
+    ) -> pd.DataFrame:
+        """Score in this process with the cached model."""
         from iapublique.core import models_registry
 
+        model = models_registry.load_path(service, Path(model_path))[0]
+        return conform(service, service.run(model, records.reset_index(drop=True), progress), len(records))
+
+    def _pool(self, service: Service, model_path: Path) -> ProcessPoolExecutor:
+        """A pool of ``workers`` processes, each importing the service and loading the model once."""
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(service_ref(service), str(model_path)),
+        )
+
+    def _run_pool(
+        self, pool: ProcessPoolExecutor, service: Service, records: pd.DataFrame, progress: ProgressFn
+    ) -> pd.DataFrame:
+        """Score a batch across a started pool; results come back in input order."""
         n = len(records)
-        if n < self.inprocess_below or self.workers == 1:
-            model = models_registry.load_path(service, Path(model_path))[0]
-            return conform(service, service.run(model, records.reset_index(drop=True), progress), n)
         parts = max(self.workers * 4, -(-n // self.chunk_rows))
         positions = partition_positions(service, records, parts)
         chunks = [records.iloc[pos].reset_index(drop=True) for pos in positions]
         results: list[pd.DataFrame] = []
         done = 0
         progress(0, n, "Traitement en parallèle")
-        with ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(service_ref(service), str(model_path)),
-        ) as pool:
-            for chunk, out in zip(chunks, pool.map(_run_chunk, chunks), strict=True):
-                results.append(out)
-                done += len(chunk)
-                progress(done, n, "Traitement en parallèle")
+        for chunk, out in zip(chunks, pool.map(_run_chunk, chunks), strict=True):
+            results.append(out)
+            done += len(chunk)
+            progress(done, n, "Traitement en parallèle")
         merged = pd.concat(results, ignore_index=True)
         order = np.argsort(np.concatenate(positions), kind="stable")
         return conform(service, merged.iloc[order].reset_index(drop=True), n)
@@ -311,6 +331,7 @@ class LocalEngine(Engine):
         output_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = output_path.with_name(f".{output_path.name}.partial")
         writer: pq.ParquetWriter | None = None
+        pool: ProcessPoolExecutor | None = None  # started at the first large chunk, reused by the next ones
         done = 0
         try:
             for batch in batches:
@@ -321,7 +342,12 @@ class LocalEngine(Engine):
                     line = None if err.line is None else (err.line if err.line == 1 and done == 0 else err.line + done)
                     raise TableError(err.file, err.message, line=line, field=err.field) from None
                 runner.validate_records(service, frame, name=shown, first_line=done + 1)
-                out = self.run(service, model_path, frame, _offset(progress, done, total))
+                chunk_progress = _offset(progress, done, total)
+                if self._pooled(len(frame)):
+                    pool = pool or self._pool(service, model_path)
+                    out = self._run_pool(pool, service, frame, chunk_progress)
+                else:
+                    out = self._run_inprocess(service, model_path, frame, chunk_progress)
                 table = pa.Table.from_pandas(with_version(service, frame, out, version), preserve_index=False)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema)
@@ -345,6 +371,8 @@ class LocalEngine(Engine):
             tmp.unlink(missing_ok=True)
             raise
         finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
             con.close()
         return done
 

@@ -47,8 +47,25 @@ def score(
     progress: ProgressFn = no_progress,
 ) -> pd.DataFrame:
     """Validate and score records; returns the item key, the Result columns and ``model_version`` per row."""
-    frame = read_frame(_plain_strings(records), service.Record, name="données")
-    validate_records(service, frame)
+    return score_prepared(service, prepare(service, records), model_name=model_name, engine=engine, progress=progress)
+
+
+def prepare(service: Service, records: pd.DataFrame, *, name: str = "données") -> pd.DataFrame:
+    """Records validated as a file would be (types, then the service's checks); TableError names line and field."""
+    frame = read_frame(_plain_strings(records), service.Record, name=name)
+    validate_records(service, frame, name=name)
+    return frame
+
+
+def score_prepared(
+    service: Service,
+    frame: pd.DataFrame,
+    *,
+    model_name: str = "default",
+    engine: str | None = None,
+    progress: ProgressFn = no_progress,
+) -> pd.DataFrame:
+    """Score records already returned by :func:`prepare` (callers that need the validated frame avoid a second pass)."""
     path = models_registry.require_model(service, model_name)
     version = read_manifest(path.parent).version
     out = get_engine(engine).run(service, path, frame, progress)

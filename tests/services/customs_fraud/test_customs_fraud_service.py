@@ -14,10 +14,12 @@ from iapublique.core import artifacts
 from iapublique.core.explain import Explanation
 from iapublique.core.tables import TableError, read_frame
 from iapublique.services.customs_fraud import CustomsFraudService, labels
-from iapublique.services.customs_fraud.bench import korea_dir, simulate
+from iapublique.services.customs_fraud.bench import api_latency, korea_dir, simulate
 from iapublique.services.customs_fraud.model import (
+    SMALL_BATCH,
     CustomsRiskModel,
     PlainLightGBM,
+    _top_k,
     fr_number,
     prepare,
     select_for_inspection,
@@ -158,6 +160,47 @@ def test_path_contributions_add_up_to_the_booster_score(demo: tuple[pd.DataFrame
     # the unit value carries the injected undervaluations: it is among the strongest drivers overall
     strength = np.abs(contrib).mean(axis=0)
     assert model.feature_names_.index("uv_z") in np.argsort(-strength)[:10]
+
+
+def test_one_declaration_alone_gets_exactly_its_batch_result(demo: tuple[pd.DataFrame, pd.DataFrame],
+                                                             fitted: object) -> None:
+    # a single declaration takes the row-by-row paths (hash probes, full sort), a batch the vectorised ones
+    records = demo[1][SERVICE.record_fields()].iloc[:60].reset_index(drop=True)
+    batch = SERVICE.run(fitted, records).drop(columns=["rank"])
+    assert len(records) > SMALL_BATCH
+    for i in (0, 17, 59):
+        alone = SERVICE.run(fitted, records.iloc[i:i + 1]).drop(columns=["rank"])
+        assert alone.iloc[0].to_dict() == batch.iloc[i].to_dict()
+
+
+def test_margin_and_contributions_in_one_product_match_the_separate_ones(
+        demo: tuple[pd.DataFrame, pd.DataFrame], fitted: object) -> None:
+    model: CustomsRiskModel = fitted  # type: ignore[assignment]
+    X, _, _ = model.features(demo[1].iloc[:300])
+    leaves = model._leaves(X)
+    margin, contrib = model.paths_.margin_and_contributions(leaves)
+    np.testing.assert_array_equal(margin, model.paths_.margin(leaves))  # same bits: ranks never depend on the path
+    np.testing.assert_allclose(contrib.sum(axis=1) + model.paths_.bias, margin, rtol=0, atol=1e-9)
+
+
+def test_top_contributions_are_a_stable_sort_even_with_ties() -> None:
+    rng = np.random.default_rng(0)
+    contrib = np.round(rng.normal(size=(400, 12)), 1)  # one decimal: many ties, also at the cut
+    contrib[:50, 6:] = 0.0  # rows with fewer than five non-zero contributions
+    expected = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(_top_k(contrib, 5), expected)
+
+
+def test_api_latency_measures_ours_and_the_plain_baseline(demo: tuple[pd.DataFrame, pd.DataFrame],
+                                                          fitted: object) -> None:
+    train, test = demo
+    plain = PlainLightGBM().fit(train, labels(train)[0])
+    records = test[SERVICE.record_fields()]
+    out = api_latency(SERVICE, {"default": fitted, "simple": plain}, records, calls=3, warmup=1)
+    assert set(out) == {"default", "simple"}
+    for figures in out.values():
+        assert 0 < figures["api_p50_ms_one_row"] <= figures["api_p95_ms_one_row"]
+        assert figures["api_cpu_ms_one_row"] > 0
 
 
 def test_every_row_is_explained_even_at_low_risk(demo: tuple[pd.DataFrame, pd.DataFrame], fitted: object) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from iapublique.core.service import BenchReport, ProgressFn, RowError, Service, ServiceInfo, no_progress
 from iapublique.core.tables import TableError, read_table
-from iapublique.services.customs_fraud.model import CustomsRiskModel, macro_f1, select_for_inspection
+from iapublique.services.customs_fraud.model import CustomsRiskModel, as_frame, macro_f1, select_for_inspection
 from iapublique.services.customs_fraud.schema import Labels, Record, Result
 from iapublique.services.customs_fraud.synthetic import TRUTH_COLUMNS, generate
 
@@ -133,13 +133,13 @@ class CustomsFraudService(Service):
     def run(self, model: Any, records: pd.DataFrame, progress: ProgressFn = no_progress) -> pd.DataFrame:
         """Score each declaration; rows come back in input order with their rank inside the batch."""
         progress(0, len(records), "calcul des scores")
-        out = model.score(records.reset_index(drop=True))
-        rank = np.empty(len(out), dtype=int)
-        rank[np.argsort(-out["score"].to_numpy(), kind="stable")] = np.arange(1, len(out) + 1)
+        out = model.score_columns(records)
+        rank = np.empty(len(records), dtype=int)
+        rank[np.argsort(-out["score"], kind="stable")] = np.arange(1, len(records) + 1)
         out["rank"] = rank
-        out["declaration_id"] = records["declaration_id"].astype(str).to_numpy()
+        out["declaration_id"] = records["declaration_id"].astype(str).to_numpy(dtype=object)
         progress(len(records), len(records), "scores calculés")
-        return out[[f for f in self.result_fields() if f != "model_version"]]
+        return as_frame({f: out[f] for f in self.result_fields() if f != "model_version"})
 
     def evaluate(self, model: Any, data: pd.DataFrame) -> dict[str, float]:
         """Precision and recall at 1/5/10 % inspected, AUC, duty captured, critical macro-F1 (and type accuracy)."""

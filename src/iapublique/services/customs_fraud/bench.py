@@ -8,21 +8,21 @@ refitted each week on what was revealed, and pure exploitation is compared with 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from iapublique.core.service import BenchReport, BenchRow, ProgressFn, no_progress
+from iapublique.services.customs_fraud import CustomsFraudService
 from iapublique.services.customs_fraud.model import CustomsRiskModel, PlainLightGBM, select_for_inspection
-
-if TYPE_CHECKING:
-    from iapublique.services.customs_fraud import CustomsFraudService
 
 ANCHOR = {"precision_at_5": 0.762, "precision_at_10": 0.641}
 """Published LightGBM on the Korea data (Jeong et al. 2022, arXiv 2208.02484), test 2021-Q2."""
@@ -69,27 +69,153 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def measure_speed(service: CustomsFraudService, model: CustomsRiskModel, records: pd.DataFrame,
-                  workers: int = 2) -> dict[str, float]:
-    """Rows per second on 100,000 rows: score only, run() with explanations in one process and with
-    LocalEngine's ``workers`` processes (pool start and model loading included), and p95 of one row."""
+@contextmanager
+def scratch_platform() -> Iterator[Path]:
+    """A throw-away data folder (SQLite database, models) for the API measurement; the settings are restored."""
+    from iapublique.core.store import db
+    from iapublique.settings import get_settings
+
+    names = ("IAPUBLIQUE_DATA_DIR", "IAPUBLIQUE_DATABASE_URL", "IAPUBLIQUE_ENGINE")
+    saved = {k: os.environ.get(k) for k in names}
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["IAPUBLIQUE_DATA_DIR"] = folder
+        for k in names[1:]:
+            os.environ.pop(k, None)
+        get_settings.cache_clear()
+        try:
+            get_settings().ensure_dirs()
+            db.init_db()
+            yield Path(folder)
+        finally:
+            db.dispose_engines()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            get_settings.cache_clear()
+
+
+def api_payloads(records: pd.DataFrame, n: int) -> list[dict[str, Any]]:
+    """Bodies of ``POST /api/v1/services/customs_fraud/run`` with one declaration each (JSON-ready values)."""
+    rows: list[dict[str, Any]] = json.loads(records.iloc[:n].to_json(orient="records", date_format="iso"))
+    for row in rows:
+        row["date"] = str(row["date"])[:10]
+    return [{"record": row} for row in rows]
+
+
+class _BenchService(CustomsFraudService):
+    """The service as served in the API measurement, also trusting the plain baseline's model file."""
+
+    def trusted_types(self) -> list[str]:
+        """The service's types plus the baseline's class (only in this measurement's scratch folder)."""
+        return [*super().trusted_types(), "iapublique.services.customs_fraud.model.PlainLightGBM"]
+
+
+def api_latency(service: CustomsFraudService, models: dict[str, Any], records: pd.DataFrame, calls: int = 200,
+                warmup: int = 20) -> dict[str, dict[str, float]]:
+    """Milliseconds of one declaration through the REST API (token, validation, scoring, audit, JSON), per model.
+
+    Each model of ``models`` is stored under its name in a scratch data folder and called with
+    ``{"record": …, "model": name}`` through fastapi's TestClient: ``warmup`` calls first, then ``calls``
+    timed calls on distinct declarations; p50, p95 and the process CPU time per call.
+    """
+    from fastapi.testclient import TestClient
+
+    from iapublique.core import accounts, artifacts, models_registry
+    from iapublique.core.store.db import session_scope
+    from iapublique.web.app import create_app
+
+    served = _BenchService()
+    bodies = api_payloads(records, warmup + calls)
+    out: dict[str, dict[str, float]] = {}
+    with scratch_platform():
+        with session_scope() as s:
+            user = accounts.create_user(s, "banc@douane.gouv.fr", "banc-d-essai-mesure-42", name="banc",
+                                        administrations=[service.info.administration])
+            token = accounts.issue_token(s, user, label="banc d'essai")
+        for name, model in models.items():
+            manifest = artifacts.new_manifest(served, name, records.iloc[:10], {}, "banc d'essai")
+            artifacts.save(models_registry.models_root(), served, name, model, manifest)
+        app = create_app(services={served.info.id: served})
+        url = f"/api/v1/services/{served.info.id}/run"
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(app) as client:
+            for name in models:
+                times = []
+                cpu = 0.0
+                for i, body in enumerate(bodies):
+                    cpu_start = time.process_time()
+                    start = time.perf_counter()
+                    response = client.post(url, json={**body, "model": name}, headers=headers)
+                    elapsed = time.perf_counter() - start
+                    if response.status_code != 200:
+                        raise RuntimeError(f"appel de l'API refusé ({response.status_code}) : {response.text[:300]}")
+                    if i >= warmup:
+                        times.append(elapsed)
+                        cpu += time.process_time() - cpu_start
+                out[name] = {"api_p50_ms_one_row": float(np.percentile(times, 50) * 1000),
+                             "api_p95_ms_one_row": float(np.percentile(times, 95) * 1000),
+                             "api_cpu_ms_one_row": cpu / max(calls, 1) * 1000}
+    return out
+
+
+def _cpu_timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of ``fn()`` (this process and the worker processes it waited for)."""
+    before = os.times()
+    start = time.perf_counter()
+    fn()
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = sum(after[:4]) - sum(before[:4])  # user + system, of this process and of its finished children
+    return wall, cpu
+
+
+def _p95_ms(fn: Callable[[pd.DataFrame], object], records: pd.DataFrame, calls: int = 200, warmup: int = 20) -> float:
+    """p95 milliseconds of ``fn`` on one declaration at a time, after ``warmup`` calls."""
+    times = [_timed(lambda i=i: fn(records.iloc[i % len(records):i % len(records) + 1]))  # type: ignore[misc]
+             for i in range(warmup + calls)]
+    return float(np.percentile(times[warmup:], 95) * 1000)
+
+
+def measure_speed(service: CustomsFraudService, model: CustomsRiskModel, plain: PlainLightGBM,
+                  records: pd.DataFrame, workers: int = 2, api_calls: int = 200) -> tuple[dict[str, float],
+                                                                                          dict[str, float]]:
+    """Speeds of our model and of the plain baseline, measured the same way in the same run.
+
+    Batch (``SPEED_ROWS`` rows): rows per second of wall clock and per CPU-second, score only and
+    (ours) ``run()`` with every row explained, in one process, then through LocalEngine's ``workers``
+    processes (start and model loading included). One declaration: p95 of the scoring call in process,
+    and p50/p95/CPU of a call through the REST API.
+    """
     from iapublique.core import artifacts
     from iapublique.core.engine import LocalEngine
 
     batch = speed_batch(records)
-    out: dict[str, float] = {}
-    out["rows_per_s_score"] = _rate(len(batch), _timed(lambda: model.score(batch, explain=False)))
-    cpu = time.process_time()
-    out["rows_per_s_run"] = _rate(len(batch), _timed(lambda: service.run(model, batch)))
-    out["rows_per_cpu_s_run"] = _rate(len(batch), time.process_time() - cpu)
+    ours: dict[str, float] = {}
+    base: dict[str, float] = {}
+    service.run(model, batch.iloc[:1000])  # warm caches (key indexes, leaf table) as a serving process has them
+    plain.predict_proba(batch.iloc[:1000])
+    wall, cpu = _cpu_timed(lambda: model.score(batch, explain=False))
+    ours["rows_per_s_score"], ours["rows_per_cpu_s_score"] = _rate(len(batch), wall), _rate(len(batch), cpu)
+    wall, cpu = _cpu_timed(lambda: plain.predict_proba(batch))
+    base["rows_per_s_score"], base["rows_per_cpu_s_score"] = _rate(len(batch), wall), _rate(len(batch), cpu)
+    wall, cpu = _cpu_timed(lambda: service.run(model, batch))
+    ours["rows_per_s_run"], ours["rows_per_cpu_s_run"] = _rate(len(batch), wall), _rate(len(batch), cpu)
     with tempfile.TemporaryDirectory() as folder:
         manifest = artifacts.new_manifest(service, "vitesse", records.iloc[:10], {}, "banc d'essai")
         path = artifacts.save(Path(folder), service, "vitesse", model, manifest) / "model.skops"
         engine = LocalEngine(workers=workers, chunk_rows=len(batch) // (2 * workers))
-        out[f"rows_per_s_run_local_{workers}w"] = _rate(len(batch), _timed(lambda: engine.run(service, path, batch)))
-    one = [_timed(lambda i=i: service.run(model, batch.iloc[i:i + 1])) for i in range(60)]  # type: ignore[misc]
-    out["p95_ms_one_row"] = float(np.percentile(one[10:], 95) * 1000)
-    return out
+        wall, cpu = _cpu_timed(lambda: engine.run(service, path, batch))
+        ours[f"rows_per_s_run_local_{workers}w"] = _rate(len(batch), wall)
+        ours[f"rows_per_cpu_s_run_local_{workers}w"] = _rate(len(batch), cpu)
+    ours["p95_ms_one_row"] = _p95_ms(lambda r: service.run(model, r), records)
+    base["p95_ms_one_row"] = _p95_ms(plain.predict_proba, records)
+    if api_calls:
+        api = api_latency(service, {"default": model, "simple": plain}, records, calls=api_calls)
+        ours.update(api["default"])
+        base.update(api["simple"])
+    return ours, base
 
 
 def _simulation_model() -> CustomsRiskModel:
@@ -155,13 +281,8 @@ def run_benchmark(service: CustomsFraudService, progress: ProgressFn = no_progre
     model = service.fit(train)
     fit_s = time.perf_counter() - start
     ours: dict[str, float | None] = dict(service.evaluate(model, test))
-    records = test[service.record_fields()]
-    ours.update(measure_speed(service, model, records))
     ours["fit_seconds"] = fit_s
     ours["trees"] = float(model.best_iteration_)
-    report.rows.append(BenchRow("Notre modèle (profils de risque, valeurs unitaires, LightGBM calibré)", dict(ours),
-                                "profils SH6 × contexte hors échantillon, parties filtrées, références SH6 × origine ; "
-                                "chaque ligne expliquée"))
 
     progress(1, 5, "entraînement du LightGBM simple")
     y_train, _ = labels(train)
@@ -174,10 +295,17 @@ def run_benchmark(service: CustomsFraudService, progress: ProgressFn = no_progre
     rate = pd.to_numeric(test["tax_rate"], errors="coerce").to_numpy(dtype=float)
     base: dict[str, float | None] = dict(quality(y_test, ps, price, rate))
     base["critical_macro_f1"] = None
-    batch = speed_batch(records)
-    base["rows_per_s_score"] = _rate(len(batch), _timed(lambda: plain.predict_proba(batch)))
     base["trees"] = float(plain.booster_.num_trees())
     base["fit_seconds"] = plain_fit
+
+    progress(2, 5, "mesure des débits et de la latence de l'API")
+    speed_ours, speed_plain = measure_speed(service, model, plain, test[service.record_fields()])
+    ours.update(speed_ours)
+    base.update(speed_plain)
+    load = os.getloadavg()[0]
+    report.rows.append(BenchRow("Notre modèle (profils de risque, valeurs unitaires, LightGBM calibré)", dict(ours),
+                                "profils SH6 × contexte hors échantillon, parties filtrées, références SH6 × origine ; "
+                                "chaque ligne expliquée"))
     report.rows.append(BenchRow("LightGBM simple (identifiants encodés, paramètres par défaut)",
                                 dict(base), "même découpage temporel, même exécution"))
     report.rows.append(BenchRow("LightGBM publié (Jeong et al. 2022)", dict(ANCHOR),
@@ -185,7 +313,7 @@ def run_benchmark(service: CustomsFraudService, progress: ProgressFn = no_progre
 
     if with_simulation:
         for share, label in ((0.0, "exploitation pure"), (0.1, "exploitation + 10 % d'exploration")):
-            progress(2 if share == 0 else 3, 5, f"simulation hebdomadaire : {label}")
+            progress(3 if share == 0 else 4, 5, f"simulation hebdomadaire : {label}")
             sim = simulate(train, test, share)
             report.rows.append(BenchRow(f"Simulation hebdomadaire : {label}", dict(sim),
                                         "capacité 10 % des déclarations de la semaine ; ré-entraînement "
@@ -196,13 +324,16 @@ def run_benchmark(service: CustomsFraudService, progress: ProgressFn = no_progre
     report.notes.append(f"Découpage temporel : {len(train)} déclarations d'entraînement, {len(test)} de test ; "
                         "aucun découpage aléatoire.")
     report.notes.append(
-        f"Débits sur {SPEED_ROWS} déclarations (lignes de test répétées) : rows_per_s_score = score seul (1 processus, "
-        "1 fil) ; rows_per_s_run = run() complet, chaque ligne avec son explication (contributions de chemin), "
-        "1 processus ; rows_per_cpu_s_run = le même par seconde de calcul du processus (indépendant de la charge : "
-        "2 cœurs dédiés en font environ le double) ; rows_per_s_run_local_2w = LocalEngine à 2 processus "
-        "(démarrage et chargement du modèle compris) ; p95_ms_one_row = p95 d'un run() d'une seule déclaration. "
-        "Machine à 2 cœurs partagée : "
-        f"charge moyenne {os.getloadavg()[0]:.1f} à la fin de la mesure.")
+        f"Débits sur {SPEED_ROWS} déclarations (lignes de test répétées), en déclarations par seconde d'horloge "
+        "(rows_per_s_*) et par seconde de calcul (rows_per_cpu_s_*, processus de travail compris ; indépendant de la "
+        "charge de la machine) : *_score = score seul ; *_run = run() complet, chaque ligne avec son type de fraude, "
+        "ses droits en jeu et son explication, 1 processus ; *_run_local_2w = LocalEngine à 2 processus (démarrage "
+        "des processus et chargement du modèle compris). Une déclaration : p95_ms_one_row = p95 de l'appel du modèle "
+        "dans le processus ; api_p50/p95_ms_one_row = p50/p95 d'un appel POST /api/v1/services/customs_fraud/run "
+        "(jeton, validation, score, journal d'audit, JSON ; TestClient de FastAPI, 20 appels de chauffe puis 200 "
+        "déclarations distinctes), api_cpu_ms_one_row = temps de calcul du processus par appel. Le LightGBM simple "
+        "passe par la même API (son modèle enregistré sous le nom « simple »). "
+        f"Machine à 2 cœurs partagée : charge moyenne {load:.1f} à la fin de la mesure.")
     if not with_simulation:
         report.notes.append("Simulation hebdomadaire non lancée (--sans-simulation).")
     progress(5, 5, "terminé")

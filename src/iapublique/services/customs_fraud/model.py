@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +90,8 @@ QUANTILES = np.linspace(0.05, 0.95, 19)
 MIN_REFERENCE = 20
 """Fewest declarations a unit-value cell needs before it is used as the reference."""
 MISSING = "∅"
+SMALL_BATCH = 16
+"""Up to this many rows, lookups and formatting go row by row (cheaper than setting up vectorised work)."""
 
 FAMILY = {"valeur": 0, "classement": 1, "origine": 2}
 TYPE_NAMES = ("valeur", "classement", "origine")
@@ -169,9 +172,17 @@ def feature_specs(keys: tuple[str, ...] = tuple(ENCODED_KEYS), importer_habits: 
 def _text(col: pd.Series) -> np.ndarray:
     """A string column as an object array of ``str``, blanks replaced by a token."""
     values = col.to_numpy(dtype=object, na_value=MISSING)
-    out = np.array([v if type(v) is str else str(v) for v in values.tolist()], dtype=object)
-    out[out == ""] = MISSING
-    return out
+    if not isinstance(col.dtype, pd.StringDtype):  # object columns may hold numbers: make every cell a str
+        values = np.array([v if type(v) is str else str(v) for v in values.tolist()], dtype=object)
+    return np.where(values == "", MISSING, values)  # a new array: never write into the frame's own buffer
+
+
+def _by_unique(values: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+    """``fn`` applied to each distinct string of ``values`` once (batches repeat their codes a lot)."""
+    if len(values) <= SMALL_BATCH:
+        return np.array([fn(v) for v in values.tolist()], dtype=object)
+    codes, uniques = pd.factorize(values)
+    return np.array([fn(v) for v in uniques.tolist()], dtype=object)[codes]
 
 
 def prepare(records: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -180,10 +191,10 @@ def prepare(records: pd.DataFrame) -> dict[str, np.ndarray]:
     for c in ("importer_id", "declarant_id", "seller_id", "office_id", "courier_id", *CATEGORICAL):
         if c not in cols:
             cols[c] = _text(records[c])
-    hs6 = [v.strip().zfill(6) for v in _text(records["hs6_code"]).tolist()]
-    cols["hs6_code"] = np.array(hs6, dtype=object)
-    cols["hs4"] = np.array([v[:4] for v in hs6], dtype=object)
-    cols["hs2"] = np.array([v[:2] for v in hs6], dtype=object)
+    hs6 = _by_unique(_text(records["hs6_code"]), lambda v: v.strip().zfill(6))
+    cols["hs6_code"] = hs6
+    cols["hs4"] = _by_unique(hs6, lambda v: v[:4])
+    cols["hs2"] = _by_unique(hs6, lambda v: v[:2])
     mass = pd.to_numeric(records["net_mass"], errors="coerce").to_numpy(dtype=float)
     price = pd.to_numeric(records["item_price"], errors="coerce").to_numpy(dtype=float)
     rate = pd.to_numeric(records["tax_rate"], errors="coerce").to_numpy(dtype=float)
@@ -221,7 +232,16 @@ def _index(keys: np.ndarray) -> pd.Index:
 def _lookup(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Positions of ``values`` in the table ``keys`` (-1 when unseen)."""
     index: Any = _index(keys)
-    return np.asarray(index.get_indexer(np.asarray(values, dtype=object)))
+    if len(values) <= SMALL_BATCH:  # one declaration: hash probes, no vectorised set-up
+        out = np.empty(len(values), dtype=np.intp)
+        for i, v in enumerate(values.tolist()):
+            try:
+                out[i] = index.get_loc(v)
+            except KeyError:
+                out[i] = -1
+        return out
+    # an object Index as target: pandas would otherwise convert the strings to Arrow first
+    return np.asarray(index.get_indexer(pd.Index(np.asarray(values, dtype=object), dtype=object)))
 
 
 @dataclass
@@ -582,43 +602,87 @@ class CustomsRiskModel:
         X, _, _ = self.features(records)
         return self._calibrate(self.paths_.margin(self._leaves(X)))
 
+    def _predict(self, booster: lgb.Booster, X: np.ndarray, **kwargs: Any) -> np.ndarray:
+        """A booster's predictions with this model's thread count said explicitly.
+
+        Left unsaid, LightGBM resets its OpenMP pool on every call: about 10 ms for a single declaration.
+        """
+        return np.asarray(booster.predict(X, num_threads=self.n_jobs, **kwargs))
+
     def _leaves(self, X: np.ndarray) -> np.ndarray:
         """Leaf reached in each tree by each row."""
         if len(X) == 0:
-            return np.zeros((0, self.best_iteration_), dtype=np.int64)
-        out = self.booster_.predict(X, num_iteration=self.best_iteration_, pred_leaf=True)
-        return np.asarray(out, dtype=np.int64).reshape(len(X), -1)
+            return np.zeros((0, self.best_iteration_), dtype=np.int32)
+        out = self._predict(self.booster_, X, num_iteration=self.best_iteration_, pred_leaf=True)
+        return out.astype(np.int32).reshape(len(X), -1)
 
     def _calibrate(self, margin: np.ndarray) -> np.ndarray:
         a, b = self.platt_
         return np.asarray(1.0 / (1.0 + np.exp(-(a * margin + b))))
 
-    def score(self, records: pd.DataFrame, explain: bool = True) -> pd.DataFrame:
-        """Score, critical class, suspected type, duty at stake and (for every row) drivers of each record."""
+    def score_columns(self, records: pd.DataFrame, explain: bool = True) -> dict[str, np.ndarray]:
+        """The columns of :meth:`score` as arrays (text columns as object arrays), without building a frame."""
         X, base, cols = self.features(records)
+        n = len(X)
         leaves = self._leaves(X)
-        prob = self._calibrate(self.paths_.margin(leaves))
-        pc = np.asarray(self.critical_booster_.predict(X)) if len(X) else np.zeros(0)
-        crit_class = critical_classes(prob, pc, self.critical_thresholds_)
-        out = pd.DataFrame({"score": prob, "critical_class": crit_class, "critical_probability": pc})
-        contrib = self.paths_.contributions(leaves) if explain else None
-        if self.type_booster_ is not None and len(X):
-            kind = np.argmax(np.asarray(self.type_booster_.predict(X)).reshape(len(X), 3), axis=1).astype(int)
+        contrib: np.ndarray | None = None
+        if explain:
+            margin, contrib = self.paths_.margin_and_contributions(leaves)
+        else:
+            margin = self.paths_.margin(leaves)
+        prob = self._calibrate(margin)
+        pc = self._predict(self.critical_booster_, X) if n else np.zeros(0)
+        if self.type_booster_ is not None and n:
+            kind = np.argmax(self._predict(self.type_booster_, X).reshape(n, 3), axis=1).astype(int)
         elif contrib is not None:
-            kind = _family_from_contrib(contrib, self.specs())
+            kind = _family_from_contrib(contrib, _glossary(self).family)
         else:
             kind = evidence_type(base)
-        kind_names = np.array(TYPE_NAMES, dtype=object)[kind]
-        suspect = prob >= SUSPECT_THRESHOLD
-        out["fraud_type"] = pd.Series(np.where(suspect, kind_names, None), dtype=object)
+        # suspected type of the rows above the threshold, None (last entry) for the others
+        fraud_type = np.array([*TYPE_NAMES, None], dtype=object)[np.where(prob >= SUSPECT_THRESHOLD, kind, 3)]
         duty = np.round(duty_estimate(kind, base, cols), 2)
-        out["duty_at_stake"] = duty
+        out: dict[str, np.ndarray] = {
+            "score": prob, "critical_class": critical_classes(prob, pc, self.critical_thresholds_),
+            "critical_probability": pc, "fraud_type": fraud_type, "duty_at_stake": duty,
+        }
         if contrib is not None:
-            drivers, explanations = describe(contrib, X, cols, prob, out["fraud_type"].to_numpy(), duty, base,
-                                             self.specs())
-            out["drivers"] = drivers
-            out["explanation"] = explanations
+            out["drivers"], out["explanation"] = describe(contrib, X, cols, prob, fraud_type, duty, base,
+                                                          _glossary(self))
         return out
+
+    def score(self, records: pd.DataFrame, explain: bool = True) -> pd.DataFrame:
+        """Score, critical class, suspected type, duty at stake and (for every row) drivers of each record."""
+        return as_frame(self.score_columns(records, explain))
+
+
+def as_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A frame of result columns, text kept as plain object columns (no conversion to Arrow strings and back)."""
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in columns.items()},
+                        copy=False)
+
+
+@dataclass(frozen=True)
+class _Glossary:
+    """A fitted model's features with their French labels ready to be written into explanations."""
+
+    specs: list[FeatureSpec]
+    labels: list[str]
+    labels_json: list[str]
+    family: np.ndarray
+
+
+_GLOSSARIES: weakref.WeakKeyDictionary[CustomsRiskModel, _Glossary] = weakref.WeakKeyDictionary()
+
+
+def _glossary(model: CustomsRiskModel) -> _Glossary:
+    """The feature glossary of ``model``, built once per loaded model (not persisted)."""
+    found = _GLOSSARIES.get(model)
+    if found is None:
+        specs = model.specs()
+        found = _Glossary(specs, [s.label for s in specs], [json.dumps(s.label, ensure_ascii=False) for s in specs],
+                          np.array([s.family for s in specs]))
+        _GLOSSARIES[model] = found
+    return found
 
 
 def _shares(group: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -703,19 +767,46 @@ class LeafPaths:
                    np.asarray(data, dtype=float), n_features, bias)
 
     def margin(self, leaves: np.ndarray) -> np.ndarray:
-        """Raw score of each row from the leaves it reaches (one leaf index per tree)."""
-        return np.asarray(self.values[leaves + self.offsets[None, :]].sum(axis=1), dtype=float)
+        """Raw score of each row from the leaves it reaches (one leaf index per tree), summed tree by tree."""
+        out = np.zeros(len(leaves))
+        for t, column in enumerate(np.ascontiguousarray(leaves.T)):
+            out += self.values[self.offsets[t] + column]
+        return out
 
     def contributions(self, leaves: np.ndarray) -> np.ndarray:
         """Per-row, per-feature path contributions (rows × features); each row sums to margin − bias."""
+        return self.margin_and_contributions(leaves)[1]
+
+    def margin_and_contributions(self, leaves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw scores and path contributions in one sparse product: rows' leaf hits × (leaf paths | leaf value).
+
+        The leaf value is the last column of the per-leaf table, so the margin comes out of the same
+        product, summed tree by tree like :meth:`margin` (same bits).
+        """
         from scipy import sparse
 
         n, t = leaves.shape
-        total = len(self.values)
-        paths = sparse.csr_matrix((self.data, self.indices, self.indptr), shape=(total, self.n_features))
-        hits = sparse.csr_matrix((np.ones(n * t), (leaves + self.offsets[None, :]).ravel(),
-                                  np.arange(0, n * t + 1, t)), shape=(n, total))
-        return np.asarray((hits @ paths).toarray())
+        table = _leaf_table(self)
+        flat = (leaves + self.offsets[None, :].astype(leaves.dtype)).ravel()
+        hits = sparse.csr_matrix((np.ones(n * t), flat, np.arange(0, n * t + 1, t)), shape=(n, len(table)))
+        both = np.asarray(hits @ table)
+        return both[:, -1].copy(), both[:, :-1]
+
+
+_LEAF_TABLES: weakref.WeakKeyDictionary[LeafPaths, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _leaf_table(paths: LeafPaths) -> np.ndarray:
+    """Dense per-leaf table (path contributions per feature, then the leaf value), built once per loaded model."""
+    found = _LEAF_TABLES.get(paths)
+    if found is None:
+        total = len(paths.values)
+        found = np.zeros((total, paths.n_features + 1))
+        rows = np.repeat(np.arange(total), np.diff(paths.indptr))
+        found[rows, paths.indices] = paths.data
+        found[:, -1] = paths.values
+        _LEAF_TABLES[paths] = found
+    return found
 
 
 SUSPECT_THRESHOLD = 0.2
@@ -763,10 +854,9 @@ def _tune_critical(fraud: np.ndarray, critical: np.ndarray, truth: np.ndarray) -
     return best
 
 
-def _family_from_contrib(contrib: np.ndarray, specs: list[FeatureSpec]) -> np.ndarray:
-    """Suspected fraud type: the family of features pushing the score up the most."""
-    fam = np.array([s.family for s in specs])
-    sums = np.stack([np.clip(contrib[:, fam == k], 0, None).sum(axis=1) for k in range(3)], axis=1)
+def _family_from_contrib(contrib: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """Suspected fraud type: the family of features (``family``: one per column) pushing the score up the most."""
+    sums = np.stack([np.clip(contrib[:, family == k], 0, None).sum(axis=1) for k in range(3)], axis=1)
     return np.argmax(sums, axis=1)
 
 
@@ -805,15 +895,6 @@ def fr_number(x: float, decimals: int = 0) -> str:
     return text.replace(",", NNBSP).replace(".", ",")
 
 
-def _format_values(kind: str, values: np.ndarray, raw: np.ndarray | None) -> list[str]:
-    """French text of feature values of one kind (each distinct value is formatted once)."""
-    if kind == "raw" and raw is not None:
-        return [str(v) for v in raw]
-    uniques, inverse = np.unique(values, return_inverse=True)
-    texts = _format_unique(kind, uniques)
-    return [texts[i] for i in inverse.tolist()]
-
-
 def _format_unique(kind: str, values: np.ndarray) -> list[str]:
     """French text of distinct feature values of one kind."""
     out: list[str] = []
@@ -843,70 +924,115 @@ def _format_unique(kind: str, values: np.ndarray) -> list[str]:
     return out
 
 
+def _top_k(contrib: np.ndarray, k: int) -> np.ndarray:
+    """Columns of the ``k`` largest absolute contributions per row, largest first, ties in column order.
+
+    The same as a stable sort of every row, by partial selection; rows tied at the cut are sorted whole.
+    """
+    strength = np.abs(contrib)
+    n, f = strength.shape
+    if f <= k or n <= SMALL_BATCH:
+        return np.argsort(-strength, axis=1, kind="stable")[:, :k]
+    part = np.argpartition(-strength, k, axis=1)
+    cand = part[:, :k]
+    values = np.take_along_axis(strength, cand, axis=1)
+    order = np.lexsort((cand, -values), axis=1)
+    top = np.take_along_axis(cand, order, axis=1)
+    tied = np.nonzero(values.min(axis=1) == np.take_along_axis(strength, part[:, k:k + 1], axis=1)[:, 0])[0]
+    if len(tied):
+        top[tied] = np.argsort(-strength[tied], axis=1, kind="stable")[:, :k]
+    return top
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of ``values`` (NaN is one value), so each distinct value is formatted once."""
+    if len(values) <= SMALL_BATCH:
+        return np.arange(len(values)), values
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, np.asarray(uniques)
+
+
 def describe(contrib: np.ndarray, X: np.ndarray, cols: dict[str, np.ndarray], prob: np.ndarray,
              fraud_type: np.ndarray, duty: np.ndarray, base: dict[str, np.ndarray],
-             specs: list[FeatureSpec]) -> tuple[list[str], list[str]]:
-    """Drivers text and Explanation JSON per row, from the five largest path contributions."""
+             glossary: _Glossary) -> tuple[np.ndarray, np.ndarray]:
+    """Drivers text and Explanation JSON per row (object arrays), from the five largest path contributions.
+
+    Each feature's values are formatted once per distinct value, then the per-row strings are assembled.
+    """
     n, k = len(prob), min(5, contrib.shape[1])
     if n == 0:
-        return [], []
-    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")
-    top = order[:, :k]
+        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    top = _top_k(contrib, k)
     weights = np.take_along_axis(contrib, top, axis=1)
-    texts = np.empty((n, k), dtype=object)
-    quoted = np.empty((n, k), dtype=object)
-    for j in np.unique(top).tolist():
-        rr, cc = np.nonzero(top == j)
-        spec = specs[j]
-        raw = cols[spec.name][rr] if spec.kind == "raw" else None
-        vals = _format_values(spec.kind, X[rr, j], raw)
-        texts[rr, cc] = vals
-        # raw codes come from the file and may hold quotes; formatted numbers never do
-        quoted[rr, cc] = [json.dumps(v, ensure_ascii=False) for v in vals] if raw is not None else [
-            f'"{v}"' for v in vals]
-    labels = np.array([s.label for s in specs], dtype=object)[top]
-    label_json = np.array([json.dumps(s.label, ensure_ascii=False) for s in specs], dtype=object)[top]
-    signs = np.where(weights > 0, "↑", "↓")
-    w_text = np.round(weights, 4).astype(str)
-    factor = [f'{{"label":{lj},"value":{v},"weight":{w}}}'
-              for lj, v, w in zip(label_json.ravel().tolist(), quoted.ravel().tolist(), w_text.ravel().tolist(),
-                                  strict=True)]
-    driver = [f"{s} {lab} ({val})"
-              for s, lab, val in zip(signs.ravel().tolist(), labels.ravel().tolist(), texts.ravel().tolist(),
-                                     strict=True)]
+    flat = top.ravel()
+    by_feature = np.argsort(flat, kind="stable")
+    bounds = np.searchsorted(flat[by_feature], np.arange(contrib.shape[1] + 1))
+    factor_head = np.empty(n * k, dtype=object)  # JSON of a factor up to its weight
+    driver_body = np.empty(n * k, dtype=object)  # "label (value)"
+    for j in np.nonzero(np.diff(bounds))[0].tolist():
+        cells = by_feature[bounds[j]:bounds[j + 1]]
+        rows = cells // k
+        spec = glossary.specs[j]
+        label, label_json = glossary.labels[j], glossary.labels_json[j]
+        if spec.kind == "raw":
+            codes, uniques = _distinct(cols[spec.name][rows])
+            texts = [str(v) for v in uniques.tolist()]
+            # raw codes come from the file and may hold quotes; formatted numbers never do
+            quoted = [json.dumps(v, ensure_ascii=False) for v in texts]
+        else:
+            codes, uniques = _distinct(X[rows, j])
+            texts = _format_unique(spec.kind, uniques)
+            quoted = [f'"{v}"' for v in texts]
+        heads = np.array([f'{{"label":{label_json},"value":{q},"weight":' for q in quoted], dtype=object)
+        bodies = np.array([f"{label} ({v})" for v in texts], dtype=object)
+        factor_head[cells] = heads[codes]
+        driver_body[cells] = bodies[codes]
+    codes, uniques = _distinct(np.round(weights, 4).ravel())
+    w_text = np.array([repr(v) for v in uniques.tolist()], dtype=object)[codes].reshape(n, k)
+    signs = np.where(weights > 0, "↑ ", "↓ ").astype(object)
+    heads, bodies = factor_head.reshape(n, k), driver_body.reshape(n, k)
+    # one format per row: the k factors' fields interleaved, as columns zipped row by row
+    factor_columns = [c for j in range(k) for c in (heads[:, j].tolist(), w_text[:, j].tolist())]
+    driver_columns = [c for j in range(k) for c in (signs[:, j].tolist(), bodies[:, j].tolist())]
+    explanation_format = '{{"summary":{},"factors":[' + ",".join(["{}{}}}"] * k) + '],"highlights":[]}}'
+    driver_format = "; ".join(["{}{}"] * k)
     summaries = _summaries(prob, fraud_type, duty, base)
-    drivers = ["; ".join(driver[i * k:(i + 1) * k]) for i in range(n)]
-    explanations = [f'{{"summary":{summaries[i]},"factors":[{",".join(factor[i * k:(i + 1) * k])}],"highlights":[]}}'
-                    for i in range(n)]
+    rows = zip(summaries, *factor_columns, strict=True)
+    explanations = np.array([explanation_format.format(*fields) for fields in rows], dtype=object)
+    drivers = np.array([driver_format.format(*fields) for fields in zip(*driver_columns, strict=True)],
+                       dtype=object)
     return drivers, explanations
 
 
+_LOW_RISK = f"{NNBSP}%. Risque faible : pas de fraude caractérisée."
+
+
 def _summaries(prob: np.ndarray, fraud_type: np.ndarray, duty: np.ndarray, base: dict[str, np.ndarray]) -> list[str]:
-    """JSON-encoded French summary sentence per row, with the evidence of the suspected fraud."""
+    """JSON-encoded French summary sentence per row, with the evidence of the suspected fraud.
+
+    The sentences hold only fixed French text and formatted numbers (no quote, backslash or control
+    character), so quoting them is their exact JSON encoding.
+    """
     from iapublique.services.customs_fraud.schema import FRAUD_TYPE_LABELS
 
-    z = base["uv_z"]
-    gap6 = base["gap_hs6_max"]
-    gap4 = base["gap_hs4_med"]
-    out = []
-    for p, ft, d, zi, g6, g4 in zip(prob.tolist(), fraud_type.tolist(), duty.tolist(), z.tolist(), gap6.tolist(),
-                                    gap4.tolist(), strict=True):
-        head = f"Probabilité de fraude {fr_number(100 * p, 1)}{NNBSP}%."
-        if not isinstance(ft, str):
-            text = f"{head} Risque faible : pas de fraude caractérisée."
+    # a probability in percent never reaches a thousand: French format is the decimal comma alone
+    pct = [f"{v:.1f}".replace(".", ",") for v in (100 * prob).tolist()]
+    out = [f'"Probabilité de fraude {p}{_LOW_RISK}"' for p in pct]
+    suspects = np.nonzero(np.array([isinstance(ft, str) for ft in fraud_type.tolist()], dtype=bool))[0]
+    for i, ft, zi, g4, g6, d in zip(suspects.tolist(), fraud_type[suspects].tolist(), base["uv_z"][suspects].tolist(),
+                                    base["gap_hs4_med"][suspects].tolist(), base["gap_hs6_max"][suspects].tolist(),
+                                    duty[suspects].tolist(), strict=True):
+        if ft == "valeur":
+            ev = (f"valeur unitaire à {fr_number(zi, 1)} écarts robustes de la référence"
+                  if zi == zi else "valeur unitaire sans référence comparable")
+        elif ft == "classement":
+            ev = (f"taux appliqué {fr_number(g4, 1)} pts par rapport au taux médian de la position SH4"
+                  if g4 == g4 else "position tarifaire peu connue")
         else:
-            if ft == "valeur":
-                ev = (f"valeur unitaire à {fr_number(zi, 1)} écarts robustes de la référence"
-                      if zi == zi else "valeur unitaire sans référence comparable")
-            elif ft == "classement":
-                ev = (f"taux appliqué {fr_number(g4, 1)} pts par rapport au taux médian de la position SH4"
-                      if g4 == g4 else "position tarifaire peu connue")
-            else:
-                ev = (f"préférence de {fr_number(g6, 1)} pts sur le droit plein du SH6"
-                      if g6 == g6 else "origine peu connue pour ce produit")
-            text = (f"{head} Soupçon : {FRAUD_TYPE_LABELS[ft]} ({ev}) ; droits en jeu estimés à "
-                    f"{fr_number(d)}.")
-        out.append(json.dumps(text, ensure_ascii=False))
+            ev = (f"préférence de {fr_number(g6, 1)} pts sur le droit plein du SH6"
+                  if g6 == g6 else "origine peu connue pour ce produit")
+        out[i] = (f'"Probabilité de fraude {pct[i]}{NNBSP}%. Soupçon : {FRAUD_TYPE_LABELS[ft]} ({ev}) ; droits en '
+                  f'jeu estimés à {fr_number(d)}."')
     return out
 
 
@@ -972,5 +1098,21 @@ class PlainLightGBM:
         return self
 
     def predict_proba(self, records: pd.DataFrame) -> np.ndarray:
-        """Fraud probability of each record."""
-        return np.asarray(self.booster_.predict(self._matrix(records)))
+        """Fraud probability of each record (threads said explicitly, as for our model: see ``_predict``)."""
+        return np.asarray(self.booster_.predict(self._matrix(records), num_threads=self.n_jobs))
+
+    def score_columns(self, records: pd.DataFrame, explain: bool = True) -> dict[str, np.ndarray]:
+        """The service's result columns from the probability alone (the baseline has no critical head, fraud
+        type, duty estimate or drivers: those stay empty), so the benchmark serves it through the same API."""
+        prob = self.predict_proba(records)
+        n = len(prob)
+        out: dict[str, np.ndarray] = {
+            "score": prob, "critical_class": np.full(n, None, dtype=object), "critical_probability": np.full(n, np.nan),
+            "fraud_type": np.full(n, None, dtype=object), "duty_at_stake": np.full(n, np.nan),
+        }
+        if explain:
+            out["drivers"] = np.full(n, "", dtype=object)
+            out["explanation"] = np.array(
+                [f'{{"summary":"Probabilité de fraude {f"{v:.1f}".replace(".", ",")}{NNBSP}% (LightGBM simple).",'
+                 '"factors":[],"highlights":[]}' for v in (100 * prob).tolist()], dtype=object)
+        return out
