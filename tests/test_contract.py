@@ -6,6 +6,7 @@ registered, nothing else.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Iterator
@@ -16,9 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from iapublique.cli import app
-from iapublique.core import models_registry, registry, runner
+from iapublique.core import accounts, models_registry, registry, runner
 from iapublique.core.explain import Explanation
 from iapublique.core.service import ResultBase, Service
+from iapublique.core.store.db import session_scope
+from iapublique.core.tables import column_names
 from iapublique.settings import Settings, get_settings
 
 SERVICES = list(registry.services().values())
@@ -123,3 +126,50 @@ def test_cli_end_to_end(service: Service, settings: Settings, tmp_path: Path) ->
     evaluated = cli.invoke(app, ["evaluate", service.info.id, "--train", str(train), "--test", str(test), "--json"])
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=IDS)
+def test_rest_api_job_and_web_page_end_to_end(service: Service, settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from iapublique.web.app import create_app
+
+    models_registry.ensure_demo_model(service)
+    with session_scope() as s:
+        email = f"agent-{service.info.id}@contrat.gouv.fr"
+        user = accounts.get_user(s, email) or accounts.create_user(
+            s, email, "mot-de-passe-contrat-1", administrations=[service.info.administration]
+        )
+        auth = {"Authorization": f"Bearer {accounts.issue_token(s, user)}"}
+
+    with TestClient(create_app(settings)) as client:
+        listed = {s["id"] for s in client.get("/api/v1/services", headers=auth).json()}
+        assert service.info.id in listed
+
+        batch = service.demo_batch(8, seed=2)
+        records = batch.to_json(orient="records", date_format="iso")
+        run = client.post(
+            f"/api/v1/services/{service.info.id}/run",
+            content=f'{{"records": {records}}}',
+            headers={**auth, "Content-Type": "application/json"},
+        )
+        assert run.status_code == 200, run.text
+        results = run.json()["results"]
+        assert len(results) == len(batch)
+        assert all(math.isfinite(r["score"]) and r["explanation"]["summary"] and r["model_version"] for r in results)
+        assert [r["item_key"] for r in results] == batch[service.key_field].astype(str).tolist()
+
+        upload = batch.rename(columns=column_names(service.Record)).to_csv(index=False, sep=";").encode("utf-8")
+        job = client.post(
+            f"/api/v1/services/{service.info.id}/jobs", files={"file": ("demo.csv", upload, "text/csv")}, headers=auth
+        )
+        assert job.status_code == 202, job.text
+        assert client.get(f"/api/v1/jobs/{job.json()['id']}", headers=auth).json()["status"] == "done"
+        out = client.get(f"/api/v1/jobs/{job.json()['id']}/results?format=csv", headers=auth)
+        table = pd.read_csv(io.BytesIO(out.content), sep=";", encoding="utf-8-sig")
+        assert len(table) == len(batch) and table["model_version"].notna().all()
+
+        page = client.get(f"/services/{service.info.id}", headers=auth)
+        assert page.status_code == 200 and service.info.title.replace("'", "&#39;") in page.text
+        card = client.get(f"/services/{service.info.id}/fiche", headers=auth)
+        assert card.status_code == 200 and "<h2" in card.text
