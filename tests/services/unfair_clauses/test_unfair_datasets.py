@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.metrics import f1_score
 
 from iapublique.core.tables import TableError
 from iapublique.services.unfair_clauses import UnfairClausesService, evaluation
@@ -50,8 +52,9 @@ def test_claudette_one_fold_beats_baseline() -> None:
     if not CLAUDETTE.is_dir():
         pytest.skip(f"corpus CLAUDETTE absent : {CLAUDETTE}")
     r = UnfairClausesService().evaluate_claudette(CLAUDETTE, "en", folds=[0])
-    assert r["binary_f1"] >= 0.70 and r["binary_f1"] > r["baseline_binary_f1"]
-    assert r["category_macro_f1"] > r["baseline_category_macro_f1"]
+    assert r["binary_f1"] >= 0.69 and r["binary_f1"] > r["baseline_binary_f1"]
+    assert r["category_macro_f1"] >= 0.62 and r["category_macro_f1"] > r["baseline_category_macro_f1"]
+    assert r["inner_fold0_c_categories"] in evaluation.C_GRID
 
 
 @pytest.mark.datasets
@@ -61,7 +64,7 @@ def test_legalbench_floors() -> None:
         pytest.skip(f"jeu LegalBench absent : {LEGALBENCH}")
     r = UnfairClausesService().evaluate_legalbench(LEGALBENCH)
     assert r["lexglue_micro_f1"] >= r["baseline_lexglue_micro_f1"]
-    assert r["macro_f1"] >= r["baseline_macro_f1"]
+    assert r["lexglue_macro_f1"] >= 73.0 and r["macro_f1"] > r["baseline_macro_f1"]
 
 
 def test_evaluate_options_are_checked() -> None:
@@ -70,3 +73,49 @@ def test_evaluate_options_are_checked() -> None:
         service.evaluate_with({"corpus": "x"})
     with pytest.raises(ValueError, match="--claudette"):
         service.evaluate_with({"lang": "de"})
+
+
+def _toy_documents(seed: int, n: int) -> list[evaluation.Document]:
+    """Small documents where arbitration and termination sentences are unfair, others fair."""
+    rng = np.random.default_rng(seed)
+    unfair = {
+        "a": "any dispute shall be settled by binding arbitration in {}",
+        "ter": "we may terminate your account at any time without notice {}",
+    }
+    fair = ["you can contact our support team in {}", "this service is available in {}", "prices are shown in {}"]
+    places = ["london", "paris", "rome", "berlin", "madrid", "vienna"]
+    docs = []
+    for i in range(n):
+        sentences: list[str] = []
+        tags: list[set[str]] = []
+        for _ in range(30):
+            place = str(rng.choice(places))
+            r = rng.random()
+            if r < 0.15:
+                sentences.append(unfair["a"].format(place))
+                tags.append({"a"})
+            elif r < 0.3:
+                sentences.append(unfair["ter"].format(place))
+                tags.append({"ter"})
+            else:
+                sentences.append(str(rng.choice(fair)).format(place))
+                tags.append(set())
+        docs.append(evaluation.Document(f"doc{i}", sentences, tags))
+    return docs
+
+
+def test_context_model_tunes_inside_training_documents() -> None:
+    train, test = _toy_documents(0, 9), _toy_documents(1, 3)
+    model = evaluation.ContextLinear()
+    model.prepare(train, test)
+    targets = {
+        "binary": np.array([bool(u) for d in train for u in d.unfair], dtype=int),
+        **{c: np.array([c in u for d in train for u in d.unfair], dtype=int) for c in ("a", "ter")},
+    }
+    found = model.predict(targets)
+    truth = np.array([c in u for d in test for u in d.unfair for c in ("a",)], dtype=int)
+    assert len(found["binary"]) == sum(len(d.sentences) for d in test)
+    assert f1_score(truth, found["a"]) == 1.0
+    assert f1_score([bool(u) for d in test for u in d.unfair], found["binary"]) == 1.0
+    assert model.choices["c_binary"] in evaluation.C_GRID and model.choices["c_categories"] in evaluation.C_GRID
+    assert int(model.choices["combination"]) in range(len(evaluation.COMBINATIONS))

@@ -383,7 +383,7 @@ def run_benchmark(service: UnfairClausesService, progress: ProgressFn = no_progr
     if claudette.is_dir():
         r = evaluation.evaluate_claudette(claudette, "en")
         for name, prefix, note in (
-            ("ours CLAUDETTE-en", "", "phrase + contexte, SVM linéaire, 5 plis"),
+            ("ours CLAUDETTE-en", "", "phrase + contexte, SVM linéaire, réglages en validation interne, 5 plis"),
             ("baseline CLAUDETTE-en", "baseline_", "TF-IDF + LinearSVC, mêmes plis"),
         ):
             report.rows.append(
@@ -394,7 +394,7 @@ def run_benchmark(service: UnfairClausesService, progress: ProgressFn = no_progr
                         "recall": r[f"{prefix}recall"],
                         "f1": r[f"{prefix}binary_f1"],
                         "category_macro_f1": r[f"{prefix}category_macro_f1"],
-                        "category_macro_f1_8": r[f"{prefix}category_macro_f1_8"],
+                        "category_macro_f1_9": r[f"{prefix}category_macro_f1_9"],
                     },
                     note,
                 )
@@ -402,13 +402,13 @@ def run_benchmark(service: UnfairClausesService, progress: ProgressFn = no_progr
         report.rows.append(
             BenchRow(
                 "publié CLAUDETTE-en",
-                {"f1": 0.69, "category_macro_f1_8": 0.65},
+                {"f1": 0.69, "category_macro_f1": 0.65},
                 "README des jeux de données : TF-IDF + LinearSVC, plis EN",
             )
         )
         report.notes.append(
-            "CLAUDETTE : f1 = F1 binaire (niveau 2 ou 3) ; category_macro_f1 sur 9 catégories "
-            "(avec pinc), category_macro_f1_8 sans pinc."
+            "CLAUDETTE : f1 = F1 binaire (niveau 2 ou 3) ; category_macro_f1 sur les 8 catégories "
+            "de CLAUDETTE (a, ch, cr, j, law, ltd, ter, use), category_macro_f1_9 avec pinc (vie privée)."
         )
     else:
         report.notes.append(f"CLAUDETTE absent ({claudette}) : partie ignorée.")
