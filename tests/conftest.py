@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from toy_service import ToyService
 
+from iapublique.core.engine import SparkEngine
 from iapublique.core.store.models import StoredModel
 from iapublique.settings import Settings, get_settings
 
@@ -88,6 +89,23 @@ def toy_model(db: Session, toy_service: ToyService) -> StoredModel:
     from iapublique.core import models_registry
 
     return models_registry.ensure_demo_model(toy_service)
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Iterator[SparkEngine]:
+    """A SparkEngine on ``local[2]`` for the whole run (skipped without pyspark or Java), stopped at the end."""
+    import shutil
+
+    from iapublique.core import engine as engine_module
+    from iapublique.core.engine import SparkEngine
+
+    pytest.importorskip("pyspark", reason="pyspark absent : installez l'extra [spark]")
+    if shutil.which("java") is None:
+        pytest.skip("Java absent : Spark ne peut pas démarrer")
+    engine = SparkEngine(master="local[2]", remote="", partitions=3)
+    yield engine
+    engine.session().stop()
+    engine_module._sessions.clear()
 
 
 REQUIRED_MARKERS = ("spark", "browser", "postgres")

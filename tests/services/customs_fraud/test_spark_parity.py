@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +20,6 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 SERVICE = CustomsFraudService()
 ROWS = 100_000
-
-
-@pytest.fixture(scope="module")
-def spark_engine() -> Iterator[SparkEngine]:
-    """A SparkEngine on ``local[2]`` (skipped without pyspark or Java), stopped after the module."""
-    pytest.importorskip("pyspark", reason="pyspark absent : installez l'extra [spark]")
-    if shutil.which("java") is None:
-        pytest.skip("Java absent : Spark ne peut pas démarrer")
-    engine = SparkEngine(master="local[2]", remote="", partitions=3)
-    yield engine
-    engine.session().stop()
-    from iapublique.core import engine as engine_module
-
-    engine_module._sessions.clear()
 
 
 def test_local_and_spark_give_identical_scores_and_explanations_on_100k_rows(
