@@ -7,6 +7,7 @@ work vectorised while the pydantic models give the API its schema and the tables
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -222,13 +223,16 @@ class Service(ABC):
 
     def templates_dir(self) -> Path | None:
         """Folder of this service's Jinja2 templates (``page.html`` overrides the generic page)."""
-        folder = Path(__import__(type(self).__module__, fromlist=["_"]).__file__ or "").parent / "templates"
+        folder = self.package_dir() / "templates"
         return folder if folder.is_dir() else None
 
     def model_card(self) -> str:
         """The French model card (Markdown), shipped beside the service's code."""
-        path = Path(__import__(type(self).__module__, fromlist=["_"]).__file__ or "").parent / "MODEL_CARD.md"
-        return path.read_text(encoding="utf-8")
+        return (self.package_dir() / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+    def package_dir(self) -> Path:
+        """Folder of the module defining this service's class (its templates and model card live there)."""
+        return Path(inspect.getfile(type(self))).parent
 
     def record_fields(self) -> list[str]:
         """Input field names, in order."""
