@@ -13,6 +13,7 @@ are contiguous blocks (at most one document straddles a fold boundary).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,16 +135,16 @@ def _vectorizers(word_ngrams: tuple[int, int] = (1, 2)) -> tuple[TfidfVectorizer
     return word, char
 
 
-class SentenceSystem:
+class SentenceSystem(ABC):
     """A sentence classifier: features prepared once per fold, then one decision per target."""
 
+    @abstractmethod
     def prepare(self, train: list[Document], test: list[Document]) -> None:
         """Fit vocabularies on the training sentences and build train/test feature matrices."""
-        raise NotImplementedError
 
+    @abstractmethod
     def fit_predict(self, y_train: np.ndarray) -> np.ndarray:
         """Train on ``y_train`` (0/1 per training sentence) and return 0/1 decisions for the test sentences."""
-        raise NotImplementedError
 
 
 def _sentences(docs: list[Document]) -> list[str]:
