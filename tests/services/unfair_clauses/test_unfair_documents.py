@@ -6,8 +6,9 @@ import io
 
 import pytest
 
+from iapublique.core import documents
 from iapublique.core.tables import TableError
-from iapublique.services.unfair_clauses import UnfairClausesService, documents
+from iapublique.services.unfair_clauses import UnfairClausesService
 
 CGV = (
     "Article 1 – Prix\nLe vendeur se réserve le droit de modifier ses prix à tout moment. "

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 from babel.numbers import format_decimal
 
+from iapublique.core import documents
 from iapublique.core.explain import Explanation, Factor, Highlight
 from iapublique.core.service import BenchReport, BenchRow, ProgressFn, Service, ServiceInfo, no_progress
 from iapublique.core.tables import TableError
-from iapublique.services.unfair_clauses import documents, evaluation, legal, synthetic
+from iapublique.services.unfair_clauses import evaluation, legal, synthetic
 from iapublique.services.unfair_clauses.findings import Finding
 from iapublique.services.unfair_clauses.legal import FAIR
 from iapublique.services.unfair_clauses.model import (
