@@ -3,14 +3,17 @@
 A caller is identified by an ``Authorization: Bearer iap_…`` token (scripts) or by the signed session
 cookie (browsers). A service, and everything attached to it (jobs, models, feedback), is visible only
 to members of its administration and to admins: others get 403 for a service and 404 for an object,
-so object ids of other administrations are not even confirmed to exist.
+so object ids of other administrations are not even confirmed to exist. Within a service, a member whose
+membership carries a scope (e.g. one employer) sees and submits only the rows the service's
+``visible_rows`` and ``may_submit`` allow: :func:`visible_result_rows` and :func:`check_submission`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,7 @@ from iapublique.core import accounts
 from iapublique.core.service import Service
 from iapublique.core.store.db import session_scope
 from iapublique.core.store.models import Job, User
+from iapublique.core.tables import TableError, column_names
 from iapublique.settings import Settings
 
 SESSION_USER = "user_id"
@@ -128,3 +132,40 @@ def visible_job(job_id: int, request: Request, user: CurrentUser, s: DB) -> Job:
 
 
 VisibleJob = Annotated[Job, Depends(visible_job)]
+
+
+def visible_result_rows(service: Service, user: User, rows: pd.DataFrame) -> pd.DataFrame:
+    """The result rows this user may see (the service's ``visible_rows``), checked to be a subset of ``rows``."""
+    kept = service.visible_rows(user, rows)
+    if kept is rows:
+        return rows
+    if not kept.index.isin(rows.index).all():
+        raise RuntimeError(f"{service.info.id}.visible_rows a renvoyé des lignes absentes du tableau reçu.")
+    return kept
+
+
+def sees_everything(service: Service, user: User, columns: list[str]) -> bool:
+    """True when the service leaves this user's rows unfiltered (probed on an empty table of these columns)."""
+    probe = pd.DataFrame(columns=columns)
+    return service.visible_rows(user, probe) is probe
+
+
+def item_visible(
+    service: Service, user: User, record: dict[str, Any] | None, result: dict[str, Any] | None
+) -> bool:
+    """True when the user may see this one result (its record and result fields side by side)."""
+    row = pd.DataFrame([{**(record or {}), **{k: v for k, v in (result or {}).items() if k != "explanation"}}])
+    return len(visible_result_rows(service, user, row)) > 0
+
+
+def check_submission(
+    service: Service, user: User, records: pd.DataFrame, *, name: str = "données", first_line: int = 1
+) -> None:
+    """Refuse records this user may not submit (the service's ``may_submit``): TableError naming line and field."""
+    errors = service.may_submit(user, records)
+    if not errors:
+        return
+    first = min(errors, key=lambda e: e.line)
+    shown = column_names(service.Record).get(first.field, first.field)
+    more = f" ({len(errors) - 1} autre(s) ligne(s) refusée(s) pour la même raison)" if len(errors) > 1 else ""
+    raise TableError(name, first.message + more, line=first.line + first_line, field=shown)

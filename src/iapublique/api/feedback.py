@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from iapublique.api.access import DB, AccessibleService, CurrentUser, visible_job
+from iapublique.api.access import DB, AccessibleService, CurrentUser, item_visible, visible_job, visible_result_rows
+from iapublique.api.jobs import job_item_visible
 from iapublique.api.results import plain_rows
 from iapublique.api.schemas import ErrorOut, FeedbackIn, FeedbackOut
 from iapublique.core import audit, feedback
@@ -37,6 +38,11 @@ def add_feedback(
         job = visible_job(body.job_id, request, user, s)
         if job.service_id != service.info.id:
             raise HTTPException(404, f"Travail n° {body.job_id} introuvable pour ce service.")
+        if not job_item_visible(request, job, user, body.item_key):
+            raise HTTPException(404, f"Élément « {body.item_key} » introuvable dans le travail n° {job.id}.")
+    if not item_visible(service, user, body.record, body.result):
+        raise HTTPException(403, "Avis refusé : cet élément n'est pas dans votre périmètre (ou son périmètre "
+                                 "n'est pas indiqué dans « record » ou « result »).")
     try:
         row = feedback.add(
             s,
@@ -82,7 +88,7 @@ def export_feedback(
     format: Annotated[Literal["json", "csv"], Query(description="json ou csv (« ; », UTF-8 avec BOM)")] = "json",
 ) -> Response:
     """Exporte les avis du service, un par ligne, champs de l'élément aplatis (pour réentraîner le modèle)."""
-    frame = feedback.export(s, service.info.id)
+    frame = visible_result_rows(service, user, feedback.export(s, service.info.id))
     audit.record(s, "feedback_export", user=user, service_id=service.info.id, details={"rows": len(frame)})
     if format == "json":
         return JSONResponse(plain_rows(frame))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pandas as pd
+import pyarrow.parquet as pq
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +20,8 @@ from iapublique.api.access import (
     VisibleJob,
     app_services,
     app_settings,
+    sees_everything,
+    visible_result_rows,
     visible_services,
 )
 from iapublique.api.schemas import ErrorOut, JobOut
@@ -48,7 +53,7 @@ async def submit_upload(
     stored = await store_upload(upload, settings, service)
     name = upload.filename or stored.name
     try:
-        table, _rows = prepare_upload(stored, name, service)
+        table, _rows = prepare_upload(stored, name, service, user)
         return jobs.submit(s, service, user=user, input_path=table, input_name=name, model_name=model_name)
     except (TableError, ArtifactError, ValueError):
         discard(stored)
@@ -135,11 +140,48 @@ def get_job(job: VisibleJob) -> JobOut:
     },
 )
 def job_results(
+    request: Request,
     job: VisibleJob,
+    user: CurrentUser,
     format: Annotated[
         Literal["csv", "parquet"], Query(description="csv (séparateur « ; », UTF-8 avec BOM) ou parquet")
     ] = "csv",
-) -> FileResponse:
-    """Télécharge les résultats d'un travail terminé."""
-    path = result_file(job, format)
-    return FileResponse(path, media_type=MEDIA[format], filename=f"{job.service_id}-travail-{job.id}.{format}")
+) -> Response:
+    """Télécharge les résultats d'un travail terminé (pour un accès restreint, les seules lignes de son périmètre)."""
+    parquet = result_file(job, "parquet")
+    name = f"{job.service_id}-travail-{job.id}.{format}"
+    service = app_services(request)[job.service_id]
+    if sees_everything(service, user, pq.read_schema(parquet).names):
+        return FileResponse(result_file(job, format), media_type=MEDIA[format], filename=name)
+    rows = visible_result_rows(service, user, pd.read_parquet(parquet))
+    return Response(table_bytes(rows, format), media_type=MEDIA[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def table_bytes(rows: pd.DataFrame, fmt: Literal["csv", "parquet"]) -> bytes:
+    """A result table as a downloadable file's bytes, in the same forms as the files written by jobs."""
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        rows.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    return rows.to_csv(sep=";", index=False).encode("utf-8-sig")
+
+
+def visible_job_rows(request: Request, job: Job, user: User) -> pd.DataFrame:
+    """The rows of a finished job's results this user may see (ValueError when the file is unavailable)."""
+    service = app_services(request)[job.service_id]
+    return visible_result_rows(service, user, pd.read_parquet(jobs.output_file(job, "parquet")))
+
+
+def job_item_visible(request: Request, job: Job, user: User, item_key: str) -> bool:
+    """True when the job's results hold this item among the rows the user may see (always for full access)."""
+    service = app_services(request)[job.service_id]
+    try:
+        parquet = jobs.output_file(job, "parquet")
+    except ValueError:
+        return sees_everything(service, user, service.result_fields())
+    if sees_everything(service, user, pq.read_schema(parquet).names):
+        return True
+    rows = visible_job_rows(request, job, user)
+    key = service.key_field
+    return bool(key) and key in rows.columns and item_key in set(rows[key].astype(str))

@@ -10,6 +10,7 @@ import pandas as pd
 from fastapi import HTTPException
 from sqlalchemy.orm import Session
 
+from iapublique.api.access import check_submission, visible_result_rows
 from iapublique.core import audit, runner
 from iapublique.core.artifacts import ArtifactError, data_hash
 from iapublique.core.explain import Explanation
@@ -61,8 +62,13 @@ def run_sync(
     max_rows: int,
     model_name: str = "default",
     source: str = "api",
+    own_input: bool = False,
 ) -> list[RunRow]:
-    """Score a small batch in the request (TableError → 422 upstream), audit it, return the rows."""
+    """Score a small batch in the request (TableError → 422 upstream), audit it, return the rows the user may see.
+
+    The records must be ones the user may submit (``Service.may_submit``), unless ``own_input`` says they are
+    the service's own (the demo batch); either way only the rows ``Service.visible_rows`` allows come back.
+    """
     if len(records) > max_rows:
         raise HTTPException(
             413,
@@ -70,6 +76,8 @@ def run_sync(
             "Déposez un fichier pour un traitement par lot.",
         )
     validated = runner.prepare(service, text_as_object(records))
+    if not own_input:
+        check_submission(service, user, validated)
     try:
         results = runner.score_prepared(service, validated, model_name=model_name)
     except ArtifactError as err:
@@ -84,7 +92,13 @@ def run_sync(
         model_version=versions[0] if versions else "",
         details={"rows": len(records), "source": source, "model": model_name},
     )
-    return combine(service, validated, results)
+    rows = combine(service, validated, results)
+    extra = validated.drop(columns=[c for c in validated.columns if c in results.columns])
+    table = pd.concat([results.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
+    kept = visible_result_rows(service, user, table)
+    if kept is table:
+        return rows
+    return [rows[int(position)] for position in kept.index]
 
 
 def text_as_object(df: pd.DataFrame) -> pd.DataFrame:

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from fastapi import HTTPException, UploadFile
 
+from iapublique.api.access import check_submission
 from iapublique.core.runner import first_data_line, validate_records
 from iapublique.core.service import Service
+from iapublique.core.store.models import User
 from iapublique.core.tables import (
     CSV_SUFFIXES,
     JSONL_SUFFIXES,
@@ -127,8 +129,10 @@ async def store_upload(upload: UploadFile, settings: Settings, service: Service)
     return target
 
 
-def prepare_upload(path: Path, name: str, service: Service) -> tuple[Path, int]:
+def prepare_upload(path: Path, name: str, service: Service, user: User | None = None) -> tuple[Path, int]:
     """Check an uploaded file completely (TableError on the first problem); return the table to process and its rows.
+
+    With ``user``, the rows must also be ones this user may submit (``Service.may_submit``).
 
     A document (a suffix of ``service.document_types``) is turned into Record rows by the service and
     saved beside it as Parquet, which is what the job then reads.
@@ -139,10 +143,14 @@ def prepare_upload(path: Path, name: str, service: Service) -> tuple[Path, int]:
         if frame.empty:
             raise TableError(name, "le fichier ne contient aucune ligne de données.", line=first_data_line(name))
         validate_records(service, frame, name=name, first_line=first_data_line(name))
+        if user is not None:
+            check_submission(service, user, frame, name=name, first_line=first_data_line(name))
         return path, len(frame)
     rows = service.read_document(name, path.read_bytes())
     if rows.empty:
         raise TableError(name, "aucun élément n'a pu être lu dans ce document.")
+    if user is not None:
+        check_submission(service, user, rows, name=name)
     table = path.with_name(path.stem + ".parquet")
     write_table(rows, table)
     return table, len(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import importlib
 import itertools
 import json
@@ -38,6 +39,8 @@ from iapublique.core.tables import PARQUET_SUFFIXES, TableError, read_frame, rea
 from iapublique.settings import get_settings
 
 ROW = "__row"
+GROUP = "__groupe"
+"""Spark column carrying :meth:`Service.partition_groups` codes: rows of one group share a partition."""
 """Internal column carrying the input position through Spark partitions."""
 
 
@@ -122,8 +125,13 @@ def conform(service: Service, out: Any, n_rows: int) -> pd.DataFrame:
         elif kind in ("date", "datetime"):
             frame[col] = pd.to_datetime(s).astype("datetime64[ns]")
         elif kind == "str":
-            values = s.map(_explanation_json) if col == "explanation" else s
-            frame[col] = values.astype(object).where(values.notna(), None)
+            if col == "explanation":
+                # a list into an object Series: Series.map would infer pandas' Arrow strings, then copy them back
+                frame[col] = pd.Series([_explanation_json(v) for v in s], dtype=object, index=frame.index)
+            elif s.dtype == object:
+                frame[col] = s.where(s.notna(), None)
+            else:
+                frame[col] = s.astype(object).where(s.notna(), None)
         else:
             frame[col] = s.astype(object)
     return frame
@@ -213,11 +221,19 @@ def _run_chunk(records: pd.DataFrame) -> pd.DataFrame:
 def partition_positions(service: Service, records: pd.DataFrame, parts: int) -> list[np.ndarray]:
     """Row positions of each partition: contiguous slices, or whole key groups when the service has a key."""
     n = len(records)
-    if service.partition_key is None:
+    groups = service.partition_groups(records)
+    if groups is None:
         bounds = np.linspace(0, n, parts + 1).astype(int)
         return [np.arange(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-    codes, _ = pd.factorize(records[service.partition_key].astype(str), sort=True)
-    bucket = codes % parts
+    codes, _ = pd.factorize(np.asarray(groups), sort=True)
+    sizes = np.bincount(codes)
+    loads = [(0, p) for p in range(parts)]
+    part_of = np.zeros(len(sizes), dtype=np.int64)
+    for code in np.argsort(-sizes, kind="stable"):  # whole groups, largest first, onto the lightest part
+        load, p = heapq.heappop(loads)
+        part_of[code] = p
+        heapq.heappush(loads, (load + int(sizes[code]), p))
+    bucket = part_of[codes]
     return [pos for pos in (np.flatnonzero(bucket == i) for i in range(parts)) if len(pos)]
 
 
@@ -298,7 +314,7 @@ class LocalEngine(Engine):
     ) -> int:
         """As :meth:`Engine.run_file`; Parquet to Parquet is streamed through DuckDB chunk by chunk."""
         shown = input_name or Path(input_path).name
-        streamable = service.partition_key is None  # a keyed history must be scored whole, not chunk by chunk
+        streamable = service.partition_key is None  # grouped rows must be scored whole, not chunk by chunk
         if (
             streamable
             and Path(shown).suffix.lower() in PARQUET_SUFFIXES
@@ -411,12 +427,12 @@ def _spark_partition(
     """Body of ``mapInPandas``: score each Arrow batch and carry the input positions through."""
     service, model = _executor_model(ref, payload())
     if service.partition_key is not None:
-        # a key's rows share one Spark partition but may span Arrow batches: score the partition whole
+        # a group's rows share one Spark partition but may span Arrow batches: score the partition whole
         whole = [b for b in batches if len(b)]
         batches = iter([pd.concat(whole, ignore_index=True)] if whole else [])
     for pdf in batches:
         rows = pdf[ROW].to_numpy()
-        records = pdf.drop(columns=[ROW]).reset_index(drop=True)
+        records = pdf.drop(columns=[ROW, GROUP], errors="ignore").reset_index(drop=True)
         out = conform(service, service.run(model, records, no_progress), len(records))
         for col, kind in kinds.items():
             if kind == "json":
@@ -525,9 +541,11 @@ class SparkEngine(Engine):
             # pyspark 4 warns that pandas 3 is "not fully supported"; the parity test checks what we use
             warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
             warnings.filterwarnings("ignore", message=".*copy keyword is deprecated.*")
+            groups = service.partition_groups(records)
+            if groups is not None:
+                pdf[GROUP] = np.asarray(groups, dtype=np.int64)
             sdf = spark.createDataFrame(pdf)
-            key = service.partition_key
-            sdf = sdf.repartition(self.partitions, key) if key else sdf.repartition(self.partitions)
+            sdf = sdf.repartition(self.partitions, GROUP) if groups is not None else sdf.repartition(self.partitions)
             out = sdf.mapInPandas(body, schema).toPandas()
         out = out.sort_values(ROW).drop(columns=[ROW]).reset_index(drop=True)
         for col, kind in kinds.items():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -21,6 +22,8 @@ from iapublique.core.explain import Explanation
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+
+    from iapublique.core.store.models import User
 
 ProgressFn = Callable[[int, int, str], None]
 """Progress callback: ``progress(done, total, message)``; ``total`` may be 0 when unknown."""
@@ -132,6 +135,25 @@ class Service(ABC):
         """Semantic checks beyond types (e.g. a negative mass); ``line`` is the 0-based row position."""
         return []
 
+    def may_submit(self, user: User, records: pd.DataFrame) -> list[RowError]:
+        """Rows this user may not submit (e.g. another employer's workers for a scoped member); none by default.
+
+        Checked on every submission of a signed-in user (sync run, form, upload, job); ``line`` is the 0-based
+        row position, and the first error is shown in French with its line and field.
+        """
+        return []
+
+    def visible_rows(self, user: User, rows: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a result table this user may see (a subset of ``rows``, same index); all by default.
+
+        ``rows`` holds Result columns, with the Record columns beside them where the platform has them (a
+        job's result file has only the Result columns). Every generic surface that shows or returns result
+        rows (pages, downloads, REST API, feedback) calls it. Return ``rows`` itself when the user sees every
+        row (the platform then serves result files as they are); a restricting service must fail closed
+        (no row) when the column it filters on is absent.
+        """
+        return rows
+
     def trusted_types(self) -> list[str]:
         """Fully qualified type names skops may load for this service's models."""
         return []
@@ -184,6 +206,18 @@ class Service(ABC):
 
     partition_key: ClassVar[str | None] = None
     """Record field whose rows must stay in the same partition (e.g. a worker's history); None: any split."""
+
+    def partition_groups(self, records: pd.DataFrame) -> np.ndarray | None:
+        """Group code of each row (engines score a group's rows in one partition), or None when any split will do.
+
+        By default the groups are the values of ``partition_key``. A service whose scores also depend on a
+        wider set of rows (e.g. a worker's colleagues at the same employer) returns coarser groups, each
+        holding whole ``partition_key`` values.
+        """
+        if self.partition_key is None:
+            return None
+        codes, _ = pd.factorize(records[self.partition_key].astype(str), sort=True)
+        return np.asarray(codes, dtype=np.int64)
 
     def split(self, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Train/test split used when no test file is given (services override with a time split)."""

@@ -344,7 +344,10 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     tmp = path.with_name(f".{path.name}.partial")
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        df.to_parquet(tmp, index=False)
+        if len(df) > PARQUET_SLICE_ROWS:
+            _write_parquet_slices(df, tmp)
+        else:
+            df.to_parquet(tmp, index=False)
     elif suffix in JSONL_SUFFIXES:
         df.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso", double_precision=15)
     elif suffix in CSV_SUFFIXES:
@@ -353,6 +356,31 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         raise TableError(path.name, f"format de sortie non pris en charge ; formats acceptés : {', '.join(SUPPORTED)}.")
     os.replace(tmp, path)
     return path
+
+
+PARQUET_SLICE_ROWS = 250_000
+"""Above this many rows, Parquet is written slice by slice so only one slice is in Arrow form at a time."""
+
+
+def _write_parquet_slices(df: pd.DataFrame, path: Path) -> None:
+    """Write a large table as Parquet in row groups of ``PARQUET_SLICE_ROWS`` under one schema for the whole table.
+
+    Typed columns take their Arrow type from pandas; object columns (text, JSON strings) from a scan of their
+    non-null values, so a slice whose cells are all empty still gets the column's real type.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.Schema.from_pandas(df.iloc[:0], preserve_index=False)
+    for i, name in enumerate(schema.names):
+        column = df[name]
+        if column.dtype == object:
+            values = column[column.notna()]
+            kind = pa.infer_type(values.to_numpy(), from_pandas=True) if len(values) else pa.null()
+            schema = schema.set(i, pa.field(name, kind))
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in iter_chunks(df, PARQUET_SLICE_ROWS):
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
 
 
 def iter_chunks(df: pd.DataFrame, size: int) -> Iterable[pd.DataFrame]:

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from iapublique.api.access import DB, CurrentUser, VisibleJob, app_services
-from iapublique.api.jobs import job_query
+from iapublique.api.jobs import job_query, visible_job_rows
 from iapublique.api.results import combine
-from iapublique.core import jobs
-from iapublique.core.store.models import Job
+from iapublique.core.store.models import Job, User
 from iapublique.web.pages import templates
 from iapublique.web.service_pages import correction_field, result_columns, view_rows
 
@@ -21,8 +20,8 @@ STATUS_LABELS = {"queued": "En attente", "running": "En cours", "done": "Termin�
 STATUS_BADGES = {"queued": "info", "running": "new", "done": "success", "failed": "error"}
 
 
-def job_context(request: Request, job: Job) -> dict[str, object]:
-    """What the job page and its progress fragment show."""
+def job_context(request: Request, job: Job, user: User) -> dict[str, object]:
+    """What the job page and its progress fragment show (for a restricted access, the rows of its scope only)."""
     service = app_services(request).get(job.service_id)
     context: dict[str, object] = {
         "job": job,
@@ -32,13 +31,17 @@ def job_context(request: Request, job: Job) -> dict[str, object]:
         "finished": job.status in ("done", "failed"),
         "rows": None,
         "total_rows": job.done or 0,
+        "hidden_rows": 0,
     }
     if job.status == "done" and service is not None:
         try:
-            preview = pd.read_parquet(jobs.output_file(job, "parquet")).head(PREVIEW_ROWS)
+            seen = visible_job_rows(request, job, user)
         except (ValueError, OSError):
-            preview = None
-        if preview is not None:
+            seen = None
+        if seen is not None:
+            context["total_rows"] = len(seen)
+            context["hidden_rows"] = max(0, (job.done or 0) - len(seen))
+            preview = seen.head(PREVIEW_ROWS)
             rows = combine(service, pd.DataFrame(), preview)
             context["rows"] = view_rows(request, service, rows, job_id=job.id)
             context["result_columns"] = result_columns(service, rows)
@@ -63,7 +66,7 @@ def jobs_page(request: Request, user: CurrentUser, s: DB) -> Response:
 def job_page(request: Request, job: VisibleJob, user: CurrentUser) -> Response:
     """One job: live progress, then downloads and a preview of its results with feedback buttons."""
     request.state.user = user
-    context = {"title": f"Travail n° {job.id}", **job_context(request, job)}
+    context = {"title": f"Travail n° {job.id}", **job_context(request, job, user)}
     return templates(request).render(request, "job.html", context)
 
 
@@ -71,4 +74,4 @@ def job_page(request: Request, job: VisibleJob, user: CurrentUser) -> Response:
 def job_progress(request: Request, job: VisibleJob, user: CurrentUser) -> Response:
     """The progress fragment htmx polls every second while the job runs."""
     request.state.user = user
-    return templates(request).render(request, "_job_progress.html", job_context(request, job))
+    return templates(request).render(request, "_job_progress.html", job_context(request, job, user))

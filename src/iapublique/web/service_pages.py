@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from iapublique.api.access import DB, AccessibleService, CurrentUser, app_settings
+from iapublique.api.access import DB, AccessibleService, CurrentUser, app_settings, item_visible
 from iapublique.api.jobs import submit_upload
 from iapublique.api.results import BASE_RESULT_FIELDS, RunRow, run_sync
 from iapublique.api.services import describe_fields
@@ -107,6 +107,7 @@ def page_context(
     error_field: str | None = None,
     values: dict[str, str] | None = None,
     origin: str = "",
+    hidden_rows: int = 0,
 ) -> dict[str, Any]:
     """Everything a service page (generic or overridden) receives; documented in docs/web.md."""
     request.state.user = user
@@ -122,6 +123,7 @@ def page_context(
         "result_columns": result_columns(service, rows or []),
         "correction_field": correction_field(service),
         "origin": origin,
+        "hidden_rows": hidden_rows,
         "error": error,
         "error_field": error_field,
         "accepted": ", ".join(accepted_suffixes(service)),
@@ -168,7 +170,9 @@ def run_and_render(
     if origin == "demo":
         limit = max(limit, len(records))
     try:
-        rows = run_sync(s, service, records, user=user, max_rows=limit, source=f"web:{origin}")
+        rows = run_sync(
+            s, service, records, user=user, max_rows=limit, source=f"web:{origin}", own_input=origin == "demo"
+        )
     except TableError as err:
         where = f"champ « {err.field} » : " if err.field else ""
         message = f"{where}{err.message}" if origin == "formulaire" else str(err)
@@ -185,7 +189,9 @@ def run_and_render(
     except HTTPException as err:
         context = page_context(request, service, user, error=str(err.detail), values=values, origin=origin)
         return render_service(request, service, context, status_code=err.status_code)
-    context = page_context(request, service, user, rows=rows, values=values, origin=origin)
+    context = page_context(
+        request, service, user, rows=rows, values=values, origin=origin, hidden_rows=len(records) - len(rows)
+    )
     return render_service(request, service, context)
 
 
@@ -266,6 +272,8 @@ def give_feedback(
     shown = verified_item(
         request, service, item, "Avis refusé : le résultat concerné n'a pas pu être vérifié. Relancez le traitement."
     )
+    if not item_visible(service, user, shown.get("record"), shown.get("result")):
+        raise HTTPException(403, "Avis refusé : cet élément n'est pas dans votre périmètre.")
     value = {correction_field(service): valeur.strip()} if verdict == "correct" and valeur.strip() else None
     try:
         row = feedback.add(

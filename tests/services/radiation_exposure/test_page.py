@@ -95,7 +95,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         data = models_registry.demo_data(service)
         model, _ = models_registry.load(service)
         records = data.drop(columns=list(TRUTH_COLUMNS))
-        results = service.run(model, records).drop(columns=["record_id", "worker_id"])
+        results = service.run(model, records).drop(columns=["record_id", "worker_id", "employer_siret"])
         population = pd.concat([records, results], axis=1)
         per_employer = population[population["alert"]].groupby("employer_siret")["worker_id"].nunique()
         scoped = str(per_employer.sort_values().index[0])

@@ -257,21 +257,28 @@ def test_csv_round_trip_through_the_platform_reader(tmp_path, model: DoseMonitor
 
 
 def test_evaluate_without_files_runs_the_issue_population(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[int, int, int]] = []
+    seen: list[tuple[int, int, int, float]] = []
 
-    def fake(n_workers: int = 0, months: int = 0, seed: int = 0, **_: object) -> dict[str, float]:
-        seen.append((n_workers, months, seed))
+    def fake(n_workers: int = 0, months: int = 0, seed: int = 0, drift_factor: float = 1.5,
+             **_: object) -> dict[str, float]:
+        seen.append((n_workers, months, seed, drift_factor))
         return {"regulatory_recall": 1.0}
 
     monkeypatch.setattr(SERVICE, "evaluate_population", fake)
     SERVICE.evaluate_files([], None)
     SERVICE.evaluate_with({"travailleurs": "2 000", "mois": "12"})
-    assert seen[0][0] >= 50_000 and seen[0][1] >= 24
-    assert seen[1] == (2000, 12, 1)
+    SERVICE.evaluate_with({"derive": "2,5"})
+    assert seen[0][0] >= 50_000 and seen[0][1] >= 24 and seen[0][3] == 1.5
+    assert seen[1] == (2000, 12, 1, 1.5)
+    assert seen[2][3] == 2.5
 
 
 def test_evaluate_options_are_checked() -> None:
-    assert set(SERVICE.evaluate_options) == {"travailleurs", "mois", "graine"}
+    assert set(SERVICE.evaluate_options) == {"travailleurs", "mois", "graine", "derive"}
+    with pytest.raises(ValueError, match="--derive"):
+        SERVICE.evaluate_with({"derive": "1"})
+    with pytest.raises(ValueError, match="--derive attend un nombre"):
+        SERVICE.evaluate_with({"derive": "double"})
     with pytest.raises(ValueError, match="inconnue"):
         SERVICE.evaluate_with({"corpus": "x"})
     with pytest.raises(ValueError, match="entier"):
@@ -300,3 +307,17 @@ def test_population_of_50000_workers_over_24_months() -> None:
     assert figures["precision_top1pct"] >= 0.8
     assert figures["drift_recall_within_3_periods"] >= 0.2
     assert figures["drift_median_delay_periods"] <= 2
+
+
+def test_drift_factor_sets_the_level_a_drift_reaches() -> None:
+    levels = {}
+    for factor in (1.5, 3.0):
+        data = generate(3000, months=24, seed=4, drift_factor=factor)
+        passive = data[(data["dosimetry_type"] == "passive_corps_entier") & data["dose_msv"].notna()
+                       & ~data["below_threshold"].astype(bool)]
+        drifting = passive[passive["drift_start"].notna()]
+        after = drifting[drifting["period_start"] >= drifting["drift_start"] + pd.DateOffset(months=3)]
+        before = drifting[drifting["period_end"] < drifting["drift_start"]]
+        levels[factor] = after.groupby("worker_id")["dose_msv"].median().median() / \
+            before.groupby("worker_id")["dose_msv"].median().median()
+    assert 1.2 < levels[1.5] < 2.0 < levels[3.0]

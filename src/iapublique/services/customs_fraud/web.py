@@ -570,7 +570,7 @@ async def upload_lot(
     name = upload.filename or stored.name
     submitted = False
     try:
-        table, n_rows = prepare_upload(stored, name, service)
+        table, n_rows = prepare_upload(stored, name, service, user)
         if n_rows > service.page_max_rows:
             job = jobs.submit(s, service, user=user, input_path=table, input_name=name)
             submitted = True

@@ -62,6 +62,7 @@ class DoseFrame:
     same_period_duplicate: np.ndarray
     worker_ids: np.ndarray
     record_ids: np.ndarray
+    employer_sirets: np.ndarray
     sector: np.ndarray
     job: np.ndarray
 
@@ -83,10 +84,13 @@ class DoseFrame:
 
 
 def _text(df: pd.DataFrame, name: str) -> pd.Series:
-    """A text column with missing values as empty strings."""
+    """A text column with missing values as empty strings (a column of Python strings is used as it is)."""
     if name not in df.columns:
         return pd.Series([""] * len(df), index=df.index, dtype=object)
-    return df[name].astype(object).where(df[name].notna(), "").astype(str)
+    column = df[name]
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "string":
+        return column
+    return column.astype(object).where(column.notna(), "").astype(str)
 
 
 def duplicate_flags(keys: list[np.ndarray], received: np.ndarray) -> np.ndarray:
@@ -109,7 +113,8 @@ def build(records: pd.DataFrame) -> DoseFrame:
     n = len(records)
     worker_ids = _text(records, "worker_id")
     worker, _ = pd.factorize(worker_ids)
-    employer, _ = pd.factorize(_text(records, "employer_siret"))
+    employer_sirets = _text(records, "employer_siret").to_numpy()
+    employer, _ = pd.factorize(employer_sirets)
     sector = _text(records, "sector").to_numpy()
     job = _text(records, "job").to_numpy()
     channel_names = _text(records, "dosimetry_type")
@@ -154,6 +159,7 @@ def build(records: pd.DataFrame) -> DoseFrame:
         same_period_duplicate=same_period,
         worker_ids=worker_ids.to_numpy(),
         record_ids=_text(records, "record_id").to_numpy(),
+        employer_sirets=employer_sirets,
         sector=sector,
         job=job,
     )

@@ -107,6 +107,7 @@ class Result(ResultBase):
 
     record_id: str = Field(description="Identifiant de l'enregistrement de dose")
     worker_id: str = Field(description="Identifiant pseudonymisé du travailleur")
+    employer_siret: str = Field(description="SIRET de l'employeur du travailleur (périmètre des accès restreints)")
     alert: bool = Field(description="Vrai si l'enregistrement demande l'attention d'un expert")
     alert_kinds: str = Field(description="Types d'alerte, séparés par des virgules")
     severity: str = Field(description="Gravité : reglementaire, forte, moyenne, faible ou aucune")

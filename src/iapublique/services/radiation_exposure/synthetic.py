@@ -31,6 +31,8 @@ from iapublique.services.radiation_exposure.doseframe import (
 from iapublique.services.radiation_exposure.schema import CHANNELS
 
 START_MONTH = np.datetime64("2023-01", "M")
+DRIFT_FACTOR = 1.5
+"""Level reached by an injected drift, relative to the worker's usual level (the issue's +50 %)."""
 TRUTH_COLUMNS: tuple[str, ...] = ("is_anomaly", "anomaly_kind", "is_gross", "is_breach", "breach_kinds", "drift_start")
 GROSS_SPIKE_MIN_MSV = 1.0
 GROSS_SPIKE_MIN_FACTOR = 5.0
@@ -142,14 +144,17 @@ def _periods(mask_workers: np.ndarray, length: np.ndarray, first: np.ndarray, la
 
 
 def generate(n_workers: int, months: int = 24, seed: int = 0, *, truth: bool = True,
-             anomaly_rate: float = 1.0) -> pd.DataFrame:
+             anomaly_rate: float = 1.0, drift_factor: float = DRIFT_FACTOR) -> pd.DataFrame:
     """A dose register for ``n_workers`` over ``months`` (multiple of 3), with truth columns.
 
     ``truth=False`` skips the reference breach computation (for very large speed tests);
-    ``anomaly_rate`` scales every injection rate (1.0 = the documented default).
+    ``anomaly_rate`` scales every injection rate (1.0 = the documented default); ``drift_factor`` is the
+    sustained level a drift reaches (1.5: +50 %, the issue's definition; 2: a doubling).
     """
     if months % 3 or months < 3:
         raise ValueError("le nombre de mois doit être un multiple de 3 (au moins 3).")
+    if not 1.0 < drift_factor <= 10.0:
+        raise ValueError("le facteur de dérive doit être compris entre 1 (exclu) et 10.")
     rng = np.random.default_rng(seed)
     n = int(n_workers)
     # ---- workers -----------------------------------------------------------------------------
@@ -244,7 +249,7 @@ def generate(n_workers: int, months: int = 24, seed: int = 0, *, truth: bool = T
     ext_w = np.flatnonzero(has_ext & exposed & (job == "medecine_nucleaire"))
     hot_ext = ext_w[rng.random(len(ext_w)) < 0.03]
     ext_factor[hot_ext] = rng.uniform(48, 65, len(hot_ext)) / np.maximum(x[hot_ext].mean(axis=1), 1e-6)
-    # ---- drifts: +50 % reached over three months, of the exposure or of the passive dosimeter --------
+    # ---- drifts: ×drift_factor (+50 % by default) reached over three months, of the exposure or the dosimeter --
     drift_rate = 0.02 * anomaly_rate
     drift_pool = np.flatnonzero(exposed & (level >= 0.08) & (last_m - first_m >= 11))
     drifting = drift_pool[rng.random(len(drift_pool)) < drift_rate * n / max(1, len(drift_pool))]
@@ -256,7 +261,8 @@ def generate(n_workers: int, months: int = 24, seed: int = 0, *, truth: bool = T
     drift_kind = np.where(rng.random(n) < 0.5, "exposition", "dosimetre").astype(object)
     mm = np.arange(months)[None, :]
     ramp = np.where(drift_month[:, None] >= 0,
-                    1 + 0.5 * np.clip((mm - drift_month[:, None] + 1) / 3, 0, 1) * (mm >= drift_month[:, None]), 1.0)
+                    1 + (drift_factor - 1) * np.clip((mm - drift_month[:, None] + 1) / 3, 0, 1)
+                    * (mm >= drift_month[:, None]), 1.0)
     exposure_ramp = np.where((drift_kind == "exposition")[:, None], ramp, 1.0)
     dosimeter_ramp = np.where((drift_kind == "dosimetre")[:, None], ramp, 1.0)
     x = x * exposure_ramp

@@ -5,7 +5,8 @@ on disk, or else the demo register scored once with the default model and cached
 ``data_dir/demo``. Dosimetry experts (members of the administration without a scope, and admins) see
 every worker; a user whose membership carries a scope (an employer's SIRET, set by
 ``iapublique users attach EMAIL IRSN --perimetre SIRET``) sees only that employer's workers, in every
-page of this module and in the feedback it accepts.
+page of this module and in the feedback it accepts (see ``scope.py``; the platform's generic surfaces apply
+the same rule through the service's ``visible_rows`` and ``may_submit``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from iapublique.core.store.models import Job, User
 from iapublique.core.tables import TableError, read_frame, read_table, write_table
 from iapublique.services.radiation_exposure import charts
 from iapublique.services.radiation_exposure.schema import CHANNEL_LABELS, KIND_LABELS, SEVERITIES, Record
+from iapublique.services.radiation_exposure.scope import employer_scope, visible
+from iapublique.services.radiation_exposure.scope import siret_key as _siret
 from iapublique.settings import get_settings
 from iapublique.web.pages import templates
 from iapublique.web.service_pages import signer, verified_item
@@ -179,33 +182,6 @@ def current_population(s: Session, service: Service) -> Population:
 
 
 # ---- who sees what ----------------------------------------------------------------------------------------------
-
-
-def _siret(value: object) -> str:
-    """A SIRET without spaces, for comparisons."""
-    return "".join(str(value).split())
-
-
-def employer_scope(user: User, service: Service) -> frozenset[str] | None:
-    """The employers (SIRET) a user is restricted to, or None for an expert who sees everything.
-
-    Admins and members of the service's administration without a scope are experts; a user whose
-    memberships of that administration all carry a scope sees those employers only.
-    """
-    if user.is_admin:
-        return None
-    scopes = [m.scope for m in user.memberships if m.administration == service.info.administration]
-    if not scopes or any(not (scope or "").strip() for scope in scopes):
-        return None
-    return frozenset(_siret(scope) for scope in scopes)
-
-
-def visible(frame: pd.DataFrame, scope: frozenset[str] | None) -> pd.DataFrame:
-    """The rows of the workers a user may see."""
-    if scope is None:
-        return frame
-    employers = frame["employer_siret"].astype(str).str.replace(r"\s+", "", regex=True)
-    return frame[employers.isin(scope).to_numpy()]
 
 
 def scope_label(scope: frozenset[str] | None) -> str:
