@@ -201,7 +201,10 @@ def evaluate_cmd(
     train: Annotated[
         list[Path] | None, typer.Option("--train", help="Fichier(s) d'entraînement (répétable).")
     ] = None,
-    test: Annotated[Path | None, typer.Option("--test", help="Fichier de test.")] = None,
+    test: Annotated[
+        Path | None,
+        typer.Option("--test", help="Fichier de test (seul : modèle appris sur les données générées du service)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON sur stdout.")] = False,
 ) -> None:
     """Mesure la qualité d'un service : sur ses données de démonstration, sur des fichiers, ou sur un corpus
@@ -214,8 +217,6 @@ def evaluate_cmd(
         else:
             train_frames = [read_labelled(service, p) for p in (train or [])]
             test_frame = read_labelled(service, test) if test else None
-            if test_frame is not None and not train_frames:
-                raise CliError("--test demande au moins un fichier --train.")
             metrics = service.evaluate_files(train_frames, test_frame, progress)
     if as_json:
         print(json.dumps(metrics, ensure_ascii=False, default=float))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,27 @@ def test_upload_follow_job_and_download_csv(page: Any, live_site: Any, tmp_path:
     assert Path(info.value.path()).read_bytes()[:4] == b"PAR1"
 
 
+SKIPPED_LINKS = re.compile(r"\.(csv|parquet|json)$|telecharg|export|/fiche$|/avis|deconnexion")
+"""Links the crawl does not follow: downloads, the model card (already checked), actions."""
+
+
+def deeper_pages(page: Any, site: str, service_id: str, limit: int = 8) -> list[str]:
+    """A service's own pages reachable from its main page (series, workers, declarations…), one per route shape.
+
+    Pages are found by following links, so a service's new pages are checked without touching this test.
+    """
+    base = f"/services/{service_id}"
+    page.goto(f"{site}{base}")
+    hrefs = page.eval_on_selector_all(f"a[href^='{base}/']", "links => links.map(a => a.getAttribute('href'))")
+    found: dict[str, str] = {}
+    for href in hrefs:
+        path = href.split("#")[0]
+        shape = re.sub(r"[0-9]+", "N", path.split("?")[0])
+        if path and not SKIPPED_LINKS.search(path.split("?")[0]) and shape not in found:
+            found[shape] = path
+    return list(found.values())[:limit]
+
+
 def test_no_serious_accessibility_violation_on_any_page(page: Any, live_site: Any, browser: Any, axe: Axe) -> None:
     urls = ["/", "/travaux", "/accessibilite", "/page-absente", "/api/v1/docs"]
     for service_id in sorted(live_site.services):
@@ -75,6 +97,10 @@ def test_no_serious_accessibility_violation_on_any_page(page: Any, live_site: An
     for url in urls:
         page.goto(f"{live_site.url}{url}")
         failures[url] = axe(page)
+    for service_id in sorted(live_site.services):
+        for url in deeper_pages(page, live_site.url, service_id):
+            page.goto(f"{live_site.url}{url}")
+            failures[url] = axe(page)
     anonymous = browser.new_context(bypass_csp=True)
     try:
         login = anonymous.new_page()

@@ -161,10 +161,17 @@ class Service(ABC):
     def evaluate_files(
         self, train: Sequence[pd.DataFrame], test: pd.DataFrame | None, progress: ProgressFn = no_progress
     ) -> dict[str, float]:
-        """Quality figures from files: fit on ``train`` (concatenated), evaluate on ``test``."""
+        """Quality figures from files: fit on ``train`` (concatenated), evaluate on ``test``.
+
+        Without ``train``, the model is fitted on the service's generated data: with ``test``, that model is
+        measured on the file (how a generator-trained model does on someone else's labelled data); without
+        either, on the generated data's own test split.
+        """
         if not train:
             data = self.demo_data(self.demo_size, seed=0)
             train_df, test_df = self.split(data)
+            if test is not None:
+                train_df, test_df = data, test
         else:
             train_df = pd.concat(list(train), ignore_index=True)
             test_df = test if test is not None else self.split(train_df)[1]

@@ -121,7 +121,7 @@ class RadiationExposureService(Service):
     def evaluate_files(self, train: Sequence[pd.DataFrame], test: pd.DataFrame | None,
                        progress: ProgressFn = no_progress) -> dict[str, float]:
         """Without files, the issue's measure (a generated population); with files, fit and evaluate on them."""
-        if not train:
+        if not train and test is None:
             return self.evaluate_population(POPULATION_WORKERS, POPULATION_MONTHS, POPULATION_SEED,
                                             progress=progress)
         return super().evaluate_files(train, test, progress)
