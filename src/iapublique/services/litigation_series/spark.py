@@ -22,9 +22,11 @@ from iapublique.services.litigation_series import textindex
 from iapublique.services.litigation_series.model import (
     NEIGHBOURS,
     Calibration,
+    agreement,
     attach,
     cluster,
     features,
+    joined_conclusions,
     prepare_chunk,
     relation,
 )
@@ -41,7 +43,7 @@ def _prepared_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """Executor side: masked words, signatures, act keys and hashed shingle indices of each requête."""
     for batch in batches:
         texts = batch["text"].astype(str).tolist()
-        joined, signatures, keys, _masked, _concl, char_sigs = prepare_chunk(texts)
+        joined, signatures, keys, _masked, concl, char_sigs = prepare_chunk(texts)
         words_idx, chars_idx = [], []
         for text in texts:
             folded, _ = textindex.masked_folded(text)
@@ -55,6 +57,7 @@ def _prepared_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             "sig": [s.astype(np.int64).tolist() for s in signatures],
             "csig": [s.astype(np.int64).tolist() for s in char_sigs],
             "act": keys,
+            "concl": joined_conclusions(concl),
             "wset": words_idx,
             "cset": chars_idx,
         })
@@ -78,7 +81,8 @@ def _pair_scores(coef: np.ndarray, intercept: float, floor: float, use_acts: boo
                 batch["ti_a"], batch["tv_a"], batch["ti_b"], batch["tv_b"], strict=True)], dtype=np.float32)
             rel = relation(batch["act_a"].astype(str).tolist(), batch["act_b"].astype(str).tolist()) * use_acts
             noise = np.maximum(batch["noise_a"].to_numpy(), batch["noise_b"].to_numpy())
-            x = features(jac, cos, chars, rel, noise)
+            agree = agreement(batch["concl_a"].astype(str).tolist(), batch["concl_b"].astype(str).tolist())
+            x = features(jac, cos, chars, rel, noise, agree)
             p = 1.0 / (1.0 + np.exp(-np.clip(x @ coef + intercept, -30, 30)))
             keep = p >= floor
             yield pd.DataFrame({"a": batch["a"].to_numpy()[keep], "b": batch["b"].to_numpy()[keep], "p": p[keep]})
@@ -109,7 +113,8 @@ def cluster_on_spark(engine: SparkEngine, data: pd.DataFrame, calibration: Calib
     schema = T.StructType([
         T.StructField("idx", T.LongType()), T.StructField("joined", T.StringType()),
         T.StructField("sig", T.ArrayType(T.LongType())), T.StructField("csig", T.ArrayType(T.LongType())),
-        T.StructField("act", T.StringType()), T.StructField("wset", T.ArrayType(T.LongType())),
+        T.StructField("act", T.StringType()), T.StructField("concl", T.StringType()),
+        T.StructField("wset", T.ArrayType(T.LongType())),
         T.StructField("cset", T.ArrayType(T.LongType())),
     ])
     prepared = spark.createDataFrame(frame).repartition(engine.partitions).mapInPandas(_prepared_rows, schema)
@@ -155,7 +160,7 @@ def cluster_on_spark(engine: SparkEngine, data: pd.DataFrame, calibration: Calib
     candidates = pairs[0].union(pairs[1]).union(ranked).distinct()
 
     progress(3, 5, "Score des paires sur Spark")
-    side = docs.select("idx", "sig", "csig", "act", "ti", "tv", "noise")
+    side = docs.select("idx", "sig", "csig", "act", "concl", "ti", "tv", "noise")
     a_side = side.select(*[F.col(c).alias(f"{c}_a" if c != "idx" else "a") for c in side.columns])
     b_side = side.select(*[F.col(c).alias(f"{c}_b" if c != "idx" else "b") for c in side.columns])
     scored_input = candidates.join(a_side, "a").join(b_side, "b")
