@@ -10,16 +10,16 @@ from dataclasses import dataclass
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from service_site import fresh_data_dir
+from service_site import sign_in as sign_in_as
 
-from iapublique.core import accounts, jobs, models_registry
-from iapublique.core.store.db import dispose_engines, init_db, session_scope
+from iapublique.core import accounts, models_registry
+from iapublique.core.store.db import session_scope
 from iapublique.services.litigation_series import LitigationSeriesService, decisions, synthetic
-from iapublique.settings import get_settings
 from iapublique.web.app import create_app
 
 SERVICE = LitigationSeriesService()
 PASSWORD = "mot-de-passe-greffe-42"
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SERIES_RE = re.compile(r'href="/services/litigation_series/series/([^"?#]+)"')
 BASE = "/services/litigation_series"
 
@@ -36,38 +36,17 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A data directory with the demo model trained once for the module."""
-    data_dir = tmp_path_factory.mktemp("greffe")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("IAPUBLIQUE_DATA_DIR", str(data_dir))
-        mp.setenv("IAPUBLIQUE_JOBS_IMMEDIATE", "true")
-        mp.delenv("IAPUBLIQUE_DATABASE_URL", raising=False)
-        mp.delenv("IAPUBLIQUE_ENGINE", raising=False)
-        get_settings.cache_clear()
-        jobs.reset()
-        settings = get_settings()
-        settings.ensure_dirs()
-        init_db()
+    with fresh_data_dir(tmp_path_factory.mktemp("greffe")) as settings:
         models_registry.ensure_demo_model(SERVICE)
         with session_scope() as s:
             accounts.create_user(s, "greffe@juradm.fr", PASSWORD, name="Greffe", administrations=["CE"])
             accounts.create_user(s, "agent@autre.gouv.fr", PASSWORD, name="Autre", administrations=["AUTRE"])
-        try:
-            yield Site(create_app(settings, services={"litigation_series": SERVICE}), "greffe@juradm.fr",
-                       "agent@autre.gouv.fr")
-        finally:
-            dispose_engines()
-            jobs.reset()
-            get_settings.cache_clear()
+        yield Site(create_app(settings, services={SERVICE.info.id: SERVICE}), "greffe@juradm.fr", "agent@autre.gouv.fr")
 
 
 def sign_in(client: TestClient, email: str) -> str:
-    """Log in through the form; returns the session's CSRF token."""
-    page = client.get("/connexion")
-    done = client.post("/connexion", data={"email": email, "mot_de_passe": PASSWORD,
-                                            "csrf_token": CSRF_RE.findall(page.text)[0], "suivant": "/"},
-                       follow_redirects=False)
-    assert done.status_code == 303, done.text
-    return CSRF_RE.findall(client.get("/").text)[0]
+    """Log in through the form as one of this module's users; returns the session's CSRF token."""
+    return sign_in_as(client, email, PASSWORD)
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from iapublique.core.scratch import scratch_platform
 from iapublique.core.service import BenchReport, BenchRow, ProgressFn, no_progress
 from iapublique.services.customs_fraud import CustomsFraudService
 from iapublique.services.customs_fraud.model import CustomsRiskModel, PlainLightGBM, select_for_inspection
@@ -67,33 +67,6 @@ def _timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
-
-
-@contextmanager
-def scratch_platform() -> Iterator[Path]:
-    """A throw-away data folder (SQLite database, models) for the API measurement; the settings are restored."""
-    from iapublique.core.store import db
-    from iapublique.settings import get_settings
-
-    names = ("IAPUBLIQUE_DATA_DIR", "IAPUBLIQUE_DATABASE_URL", "IAPUBLIQUE_ENGINE")
-    saved = {k: os.environ.get(k) for k in names}
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ["IAPUBLIQUE_DATA_DIR"] = folder
-        for k in names[1:]:
-            os.environ.pop(k, None)
-        get_settings.cache_clear()
-        try:
-            get_settings().ensure_dirs()
-            db.init_db()
-            yield Path(folder)
-        finally:
-            db.dispose_engines()
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-            get_settings.cache_clear()
 
 
 def api_payloads(records: pd.DataFrame, n: int) -> list[dict[str, Any]]:

@@ -14,8 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from iapublique.core.scratch import scratch_platform
 from iapublique.core.service import BenchReport, BenchRow, ProgressFn, no_progress
 from iapublique.services.employer_matching import register as reg
 from iapublique.services.employer_matching.evaluation import figures
@@ -165,33 +164,6 @@ def _topk(top: np.ndarray, rows: np.ndarray, codable: np.ndarray) -> dict[str, f
 
 
 # ---- speed and memory -------------------------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_platform() -> Iterator[Path]:
-    """A throw-away data folder (database, models) for the API measurement; settings restored afterwards."""
-    from iapublique.core.store import db
-    from iapublique.settings import get_settings
-
-    names = ("IAPUBLIQUE_DATA_DIR", "IAPUBLIQUE_DATABASE_URL", "IAPUBLIQUE_ENGINE")
-    saved = {k: os.environ.get(k) for k in names}
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ["IAPUBLIQUE_DATA_DIR"] = folder
-        for name in names[1:]:
-            os.environ.pop(name, None)
-        get_settings.cache_clear()
-        try:
-            get_settings().ensure_dirs()
-            db.init_db()
-            yield Path(folder)
-        finally:
-            db.dispose_engines()
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-            get_settings.cache_clear()
 
 
 def api_latency(service: EmployerMatchingService, model: EmployerMatcher, records: pd.DataFrame,
