@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from babel.numbers import format_decimal
 from rich.console import Console
-from rich.table import Table
 
+from iapublique.cli import print_bench
 from iapublique.services.unfair_clauses import UnfairClausesService
 
 
@@ -26,21 +25,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
-    keys: list[str] = []
-    for row in report.rows:
-        keys += [k for k in row.figures if k not in keys]
-    table = Table(title=f"unfair_clauses – {report.dataset}")
-    table.add_column("mesure")
-    for row in report.rows:
-        table.add_column(row.system, justify="right")
-    for k in keys:
-        cells = [row.figures.get(k) for row in report.rows]
-        table.add_row(k, *("" if v is None else format_decimal(v, format="0.000", locale="fr_FR") for v in cells))
-    Console().print(table)
-    for row in report.rows:
-        Console().print(f"• {row.system} : {row.note}")
-    for note in report.notes:
-        Console().print(f"• {note}")
+    print_bench(report)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ try:  # FastAPI >= 0.160 includes routers lazily; this flattens them
 except ImportError:  # pragma: no cover - older FastAPI lists every route in app.routes
     iter_route_contexts = None  # type: ignore[assignment]
 
-from iapublique.core import accounts, feedback, jobs, models_registry, runner
-from iapublique.core.store.db import dispose_engines, init_db, session_scope
+from service_site import fresh_data_dir
+from service_site import sign_in as sign_in_as
+
+from iapublique.core import accounts, feedback, models_registry, runner
+from iapublique.core.store.db import session_scope
 from iapublique.core.store.models import AuditEntry
 from iapublique.core.tables import column_names, read_frame
 from iapublique.services.customs_fraud import CustomsFraudService
@@ -44,7 +47,6 @@ from iapublique.web.app import create_app
 
 SERVICE = CustomsFraudService()
 PASSWORD = "mot-de-passe-douane-42"
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 DETAIL_RE = re.compile(r'href="/services/customs_fraud/declaration/([^"?#]+)\?([^"#]*)"')
 BASE = "/services/customs_fraud"
 
@@ -63,46 +65,24 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A data directory with the demo model trained once for the module (3,000 declarations)."""
-    data_dir = tmp_path_factory.mktemp("douane")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("IAPUBLIQUE_DATA_DIR", str(data_dir))
-        mp.setenv("IAPUBLIQUE_JOBS_IMMEDIATE", "true")
-        mp.delenv("IAPUBLIQUE_DATABASE_URL", raising=False)
-        mp.delenv("IAPUBLIQUE_ENGINE", raising=False)
-        get_settings.cache_clear()
-        jobs.reset()
-        settings = get_settings()
-        settings.ensure_dirs()
-        init_db()
+    with fresh_data_dir(tmp_path_factory.mktemp("douane")) as settings:
         models_registry.fit_and_store(SERVICE, SERVICE.demo_data(3_000, seed=0), "default", source="tests")
         with session_scope() as s:
             accounts.create_user(s, "cibleur@douane.gouv.fr", PASSWORD, name="Cibleur", administrations=["DGDDI"])
             other = accounts.create_user(s, "agent@autre.gouv.fr", PASSWORD, name="Autre", administrations=["AUTRE"])
             token = accounts.issue_token(s, other, label="tests")
-        try:
-            yield Site(
-                create_app(settings, services={"customs_fraud": SERVICE}),
-                settings,
-                "cibleur@douane.gouv.fr",
-                "agent@autre.gouv.fr",
-                token,
-            )
-        finally:
-            dispose_engines()
-            jobs.reset()
-            get_settings.cache_clear()
+        yield Site(
+            create_app(settings, services={"customs_fraud": SERVICE}),
+            settings,
+            "cibleur@douane.gouv.fr",
+            "agent@autre.gouv.fr",
+            token,
+        )
 
 
 def sign_in(client: TestClient, email: str) -> str:
-    """Log in through the form; returns the session's CSRF token."""
-    page = client.get("/connexion")
-    done = client.post(
-        "/connexion",
-        data={"email": email, "mot_de_passe": PASSWORD, "csrf_token": CSRF_RE.findall(page.text)[0], "suivant": "/"},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-    return CSRF_RE.findall(client.get("/").text)[0]
+    """Log in through the form as one of this module's users; returns the session's CSRF token."""
+    return sign_in_as(client, email, PASSWORD)
 
 
 @pytest.fixture
