@@ -25,8 +25,9 @@ def test_spark_and_local_pipelines_give_the_same_series(spark_engine: SparkEngin
     from iapublique.services.litigation_series.spark import cluster_on_spark
 
     service = LitigationSeriesService()
-    model = service.fit(service.demo_data(600, seed=1001))
-    corpus = service.demo_data(400, seed=8).drop(columns=list(service.truth_columns))
+    model = service.fit(service.demo_data(2000, seed=1001))
+    assert model.membership_ is not None
+    corpus = service.demo_data(600, seed=8).drop(columns=list(service.truth_columns))
     local = SeriesModel().fit(corpus, calibration=calibration_of(model)).labels_
     spark = cluster_on_spark(spark_engine, corpus, calibration_of(model))
     assert (local >= 0).sum() >= 100 and len(set(local.tolist())) >= 3

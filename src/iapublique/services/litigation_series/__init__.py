@@ -22,7 +22,7 @@ from iapublique.core import documents
 from iapublique.core.explain import Explanation, Factor, Highlight
 from iapublique.core.service import BenchReport, ProgressFn, RowError, Service, ServiceInfo, no_progress
 from iapublique.services.litigation_series import decisions as decisions_module
-from iapublique.services.litigation_series import synthetic, textindex
+from iapublique.services.litigation_series import membership, synthetic, textindex
 from iapublique.services.litigation_series.evaluation import evaluate_corpus, time_split
 from iapublique.services.litigation_series.model import FEATURES, SeriesModel, registration_days
 from iapublique.services.litigation_series.schema import STATUS_LABELS, Record, Result
@@ -254,7 +254,15 @@ class LitigationSeriesService(Service):
                 summary = (f"Requête isolée : aucune série ni requête récente assez proche (meilleure ressemblance "
                            f"{_percent(score)}, seuil {_percent(model.threshold)}).")
         x = answer.get("features")
-        if x is not None and known is None:
+        if answer.get("stage_features") is not None and known is None:
+            values, changes = answer["stage_features"], answer["stage_contributions"]
+            summary += (" Rattachée par comparaison à la série entière (ressemblance à l'ensemble de ses membres, "
+                        "aucun membre isolément assez proche).")
+            for k in np.argsort(-np.abs(changes))[:4]:
+                shown = f"{float(values[k]):.2f}".replace(".", ",")
+                factors.append(Factor(label=membership.LABELS[membership.FEATURES[k]], value=shown,
+                                      weight=round(float(changes[k]), 3)))
+        elif x is not None and known is None:
             contributions = np.asarray(x) * model.coef_
             for k in np.argsort(-np.abs(contributions))[:4]:
                 if x[k] != 0:

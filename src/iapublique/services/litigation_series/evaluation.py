@@ -25,7 +25,7 @@ def calibration_of(model: SeriesModel) -> Calibration:
     """The calibration a fitted model carries (to cluster another corpus the same way)."""
     return Calibration(np.asarray(model.coef_), float(model.intercept_), float(model.threshold), int(model.min_core),
                        int(model.min_size), float(model.attach_threshold), int(model.attach_links),
-                       use_acts=bool(getattr(model, "use_acts", True)))
+                       use_acts=bool(getattr(model, "use_acts", True)), stage=getattr(model, "membership_", None))
 
 
 def time_split(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.linear_model import LogisticRegression
 
 from iapublique.core.service import ProgressFn, no_progress
-from iapublique.services.litigation_series import acts, textindex
+from iapublique.services.litigation_series import acts, membership, textindex
 from iapublique.services.litigation_series.privacy import mask
 
 NEIGHBOURS = 20
@@ -258,11 +258,20 @@ class Calibration:
     figures: dict[str, float] = field(default_factory=dict)
     use_acts: bool = True
     """Whether the contested act's number and date are used (off: the text alone decides)."""
+    stage: membership.Membership | None = None
+    """The second stage (requêtes left alone compared with whole series), when the corpus could train it."""
+
+
+def objective(figures: dict[str, float]) -> float:
+    """What calibration maximises: B-cubed + pairwise F1, false merges of isolated requêtes penalised."""
+    return figures["bcubed_f1"] + figures["pairwise_f1"] - FALSE_MERGE_PENALTY * figures["singleton_false_merge_rate"]
 
 
 def calibrate(n: int, a: np.ndarray, b: np.ndarray, x: np.ndarray, truth: np.ndarray,
-              progress: ProgressFn = no_progress, use_acts: bool = True) -> Calibration:
-    """Fit the pair model on labelled pairs and choose the clustering rules that maximise B-cubed + pairwise F1."""
+              progress: ProgressFn = no_progress, use_acts: bool = True,
+              corpus: tuple[sp.csr_matrix, membership.Side] | None = None) -> Calibration:
+    """Fit the pair model on labelled pairs and choose the clustering rules that maximise B-cubed + pairwise F1;
+    with ``corpus`` (TF-IDF matrix and prepared requêtes), also train the second stage (:mod:`membership`)."""
     from iapublique.services.litigation_series.metrics import clustering_figures
 
     same = (truth[a] == truth[b]) & (truth[a] != "")
@@ -293,8 +302,7 @@ def calibrate(n: int, a: np.ndarray, b: np.ndarray, x: np.ndarray, truth: np.nda
     grid = [(t, c, s) for t in THRESHOLDS for c in (1, 2, 3) for s in (2, 3, 4)]
     for k, (t, c, s) in enumerate(grid):
         labels = cluster(n, a, b, p, t, c, s)
-        f = clustering_figures(truth, labels)
-        value = f["bcubed_f1"] + f["pairwise_f1"] - FALSE_MERGE_PENALTY * f["singleton_false_merge_rate"]
+        value = objective(clustering_figures(truth, labels))
         if value > best[0]:
             best = (value, t, c, s)
         if k % 9 == 0:
@@ -304,16 +312,25 @@ def calibrate(n: int, a: np.ndarray, b: np.ndarray, x: np.ndarray, truth: np.nda
     best_attach: tuple[float, float, int] = (-1.0, 0.5, 0)
     for ta in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
         for k in (0, 2, 3, 5, 8):
-            f = clustering_figures(truth, attach(base, a, b, p, ta, k))
-            value = f["bcubed_f1"] + f["pairwise_f1"] - FALSE_MERGE_PENALTY * f["singleton_false_merge_rate"]
+            value = objective(clustering_figures(truth, attach(base, a, b, p, ta, k)))
             if value > best_attach[0] + 1e-9:
                 best_attach = (value, ta, k)
     _, ta, k = best_attach
-    figures = clustering_figures(truth, attach(base, a, b, p, ta, k))
+    labels = attach(base, a, b, p, ta, k)
+    stage = None
+    if corpus is not None:
+        progress(len(grid), len(grid), "Second étage : requêtes comparées aux séries entières")
+        _, rows, series, mx, positions = membership.corpus_pass(labels, corpus[0], corpus[1], use_acts)
+        stage = membership.train(labels, truth, rows, series, mx, positions,
+                                 lambda candidate: objective(clustering_figures(truth, candidate)))
+        if stage is not None:
+            labels = membership.apply(labels, rows, series, stage.probability(mx), stage.threshold, positions)
+    figures = clustering_figures(truth, labels)
     coef = lr.coef_[0].astype(np.float64)
     if not use_acts:
         coef[3:5] = 0.0
-    return Calibration(coef, float(lr.intercept_[0]), float(t), int(c), int(s), float(ta), int(k), figures, use_acts)
+    return Calibration(coef, float(lr.intercept_[0]), float(t), int(c), int(s), float(ta), int(k), figures, use_acts,
+                       stage)
 
 
 def registration_days(values: Any) -> np.ndarray:
@@ -362,7 +379,7 @@ class SeriesModel:
         truth = None
         if calibration is None and calibrate_on_truth and "series" in data.columns:
             truth = data["series"].fillna("").astype(str).to_numpy()
-            calibration = calibrate(n, a, b, x, truth, use_acts=use_acts)
+            calibration = calibrate(n, a, b, x, truth, use_acts=use_acts, corpus=(matrix, self._side(prep)))
         if calibration is None:
             calibration = Calibration(DEFAULT_COEF.copy(), DEFAULT_INTERCEPT, self.threshold, self.min_core,
                                       self.min_size, self.attach_threshold, self.attach_links, use_acts=use_acts)
@@ -371,14 +388,25 @@ class SeriesModel:
         self.threshold, self.min_core, self.min_size = calibration.threshold, calibration.min_core, calibration.min_size
         self.attach_threshold, self.attach_links = calibration.attach_threshold, calibration.attach_links
         self.use_acts = calibration.use_acts
+        self.membership_ = calibration.stage
         self.calibration_figures_ = {k: float(v) for k, v in calibration.figures.items()}
         p = self.probability(x)
         labels = attach(cluster(n, a, b, p, self.threshold, self.min_core, self.min_size), a, b, p,
                         self.attach_threshold, self.attach_links)
+        if self.membership_ is not None:
+            _, rows, series, mx, positions = membership.corpus_pass(labels, matrix, self._side(prep), self.use_acts)
+            labels = membership.apply(labels, rows, series, self.membership_.probability(mx),
+                                      self.membership_.threshold, positions)
         progress(4, 5, "Têtes de série et résumés")
         self._store_index(data, prep, matrix, labels, a, b, p)
         progress(5, 5, "Index prêt")
         return self
+
+    @staticmethod
+    def _side(prep: Prepared) -> membership.Side:
+        """The prepared requêtes as the second stage reads them."""
+        return membership.corpus_side(prep.signatures, prep.char_signatures, prep.noise, prep.act_keys,
+                                      joined_conclusions(prep.conclusions))
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Probability that each pair of requêtes belongs to one series."""
@@ -505,7 +533,55 @@ class SeriesModel:
             else:
                 out.append({"series": best_series, "probability": best_p, "member": member,
                             "similar": [int(s) for s in similar], "batch": batch[i], "features": x[j_best]})
+        self._second_stage(out, prep, q, sims, labels)
         return out
+
+    def _second_stage(self, out: list[dict[str, Any]], prep: Prepared, q: sp.csr_matrix, sims: sp.csr_matrix,
+                      labels: np.ndarray) -> None:
+        """Answers without a series compared with whole series (:mod:`membership`), in place."""
+        stage: membership.Membership | None = getattr(self, "membership_", None)
+        pending = np.asarray([i for i, answer in enumerate(out) if answer["series"] < 0], dtype=np.int64)
+        if stage is None or not len(pending) or self.size == 0:
+            return
+        profiles = self._profiles(labels)
+        rows, series, cos = membership.candidates(sp.csr_matrix(q[pending]), profiles)
+        if not len(rows):
+            return
+        query = self._side(prep)
+        sub = membership.Side(query.signatures[pending], query.char_signatures[pending], query.noise[pending],
+                              [query.act_keys[i] for i in pending], [query.conclusions[i] for i in pending])
+        near = sp.csr_matrix(sims[pending])
+
+        def cosines(r: np.ndarray, members: np.ndarray) -> np.ndarray:
+            return np.asarray(near[r][:, members].toarray())
+
+        index = membership.Side(self.signatures_, self.char_signatures_, self.noise_.astype(np.float64),
+                                self.act_keys_, list(getattr(self, "conclusions_", [""] * self.size)))
+        x = membership.feature_table(sub, rows, series, cos, index, profiles, cosines, self.use_acts)
+        p = stage.probability(x)
+        best = membership.best_per_row(rows, series, p)
+        for row, s, prob, at in best[best["p"] >= stage.threshold].itertuples(index=False):
+            members = profiles.members[int(s)]
+            member = int(members[int(np.argmax(cosines(np.asarray([row]), members)[0]))])
+            answer = out[int(pending[int(row)])]
+            answer.update({"series": int(s), "probability": float(prob), "member": member,
+                           "stage_features": x[int(at)], "stage_contributions": stage.contributions(x[int(at)])})
+
+    def _profiles(self, labels: np.ndarray) -> membership.Profiles:
+        """Series profiles under ``labels`` (kept for the last labels seen; not saved with the model)."""
+        key = hash(labels.tobytes())
+        cached = getattr(self, "_cache_profiles", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        index = membership.Side(self.signatures_, self.char_signatures_, self.noise_.astype(np.float64),
+                                self.act_keys_, list(getattr(self, "conclusions_", [""] * self.size)))
+        profiles = membership.build_profiles(labels, sp.csr_matrix(self.matrix_t_.T), index)
+        self._cache_profiles = (key, profiles)
+        return profiles
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What is saved: everything but the caches."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_cache")}
 
     def _lsh_lookup(self, keys: np.ndarray) -> list[int]:
         """Index members sharing an LSH band with a new requête (at most ``BUCKET_CAP`` per band)."""

@@ -5,7 +5,8 @@ Executors mask and hash the requêtes (``mapInPandas``); candidate pairs come fr
 near-duplicates, scanned copies) and from ``BucketedRandomProjectionLSH.approxSimilarityJoin`` on the
 L2-normalised TF-IDF vectors (rewrites: Euclidean distance ↔ cosine), each requête keeping its 20 nearest;
 executors then score every pair with the calibrated pair model. The driver fits the corpus statistics
-(TF-IDF vocabulary, lexicon) and runs the graph rules (cores, attachment) on the strong pairs only.
+(TF-IDF vocabulary, lexicon), runs the graph rules (cores, attachment) on the strong pairs only, and the
+second stage (:mod:`membership`) on the requêtes left alone, from the signatures the executors computed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 
 from iapublique.core.engine import SparkEngine
 from iapublique.core.service import ProgressFn, no_progress
-from iapublique.services.litigation_series import textindex
+from iapublique.services.litigation_series import membership, textindex
 from iapublique.services.litigation_series.model import (
     NEIGHBOURS,
     Calibration,
@@ -168,6 +169,13 @@ def cluster_on_spark(engine: SparkEngine, data: pd.DataFrame, calibration: Calib
     out_schema = "a long, b long, p double"
     scorer = _pair_scores(np.asarray(calibration.coef), calibration.intercept, floor, calibration.use_acts)
     scored = scored_input.mapInPandas(scorer, out_schema).toPandas()
+    stage_side = None
+    if calibration.stage is not None:
+        kept = docs.select("idx", "sig", "csig", "act", "concl").toPandas().sort_values("idx")
+        stage_side = membership.corpus_side(
+            np.asarray(kept["sig"].tolist(), dtype=np.int64).astype(np.uint32),
+            np.asarray(kept["csig"].tolist(), dtype=np.int64).astype(np.uint32),
+            noise, kept["act"].astype(str).tolist(), kept["concl"].astype(str).tolist())
     docs.unpersist()
     prepared.unpersist()
 
@@ -177,6 +185,10 @@ def cluster_on_spark(engine: SparkEngine, data: pd.DataFrame, calibration: Calib
     p = scored["p"].to_numpy(dtype=np.float64)
     labels = cluster(n, a, b, p, calibration.threshold, calibration.min_core, calibration.min_size)
     labels = attach(labels, a, b, p, calibration.attach_threshold, calibration.attach_links)
+    if calibration.stage is not None and stage_side is not None:
+        _, alone, series, mx, positions = membership.corpus_pass(labels, matrix, stage_side, calibration.use_acts)
+        labels = membership.apply(labels, alone, series, calibration.stage.probability(mx),
+                                  calibration.stage.threshold, positions)
     progress(5, 5, "Séries calculées sur Spark")
     del vectorizer
     return labels
