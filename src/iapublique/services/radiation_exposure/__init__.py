@@ -52,7 +52,7 @@ class RadiationExposureService(Service):
             "(pics, écarts aux pairs, écarts passif / opérationnel, valeurs implausibles, erreurs d'unité, "
             "doublons, dérives) avec leur raison en français et la projection du cumul de chaque travailleur."
         ),
-        version="1.1.0",
+        version="1.2.0",
     )
     Record = Record
     Result = Result

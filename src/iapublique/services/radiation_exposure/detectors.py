@@ -27,8 +27,21 @@ MIN_SPIKE_MSV = 0.5
 IMPLAUSIBLE_WHOLE_BODY_MSV = 1000.0
 IMPLAUSIBLE_LOCAL_MSV = 10000.0
 RATIO_MIN_MSV = 0.3
-DRIFT_SHIFT = float(np.log(1.5))
-"""The drift to detect: +50 % (in log units); the CUSUM allowance is half of it."""
+RATIO_DRIFT_MIN_OP_MSV = 0.02
+"""Smallest operational sum for a period to enter the passive/operational drift test."""
+DRIFT_MIN_ANNUAL_MSV = 1.0
+"""Drifts are tested for workers whose earlier doses average at least 1 mSv a year (the dose above which a
+worker is classified as exposed): below it, +50 % is a few hundredths of a mSv a month and an alert would
+only use the false-alert budget where no drift can be seen."""
+RATIO_DRIFT_BOUND = 2.0
+"""Passive/operational ratios outside [1/2, 2] are mismatches, not evidence of (or references for) a drift."""
+PASSIVE_STEP_MSV = 0.01
+"""Rounding step of passive readings (its error enters the scale of small ratios)."""
+DRIFT_FACTOR = 1.5
+DRIFT_RAMP_MONTHS = 3
+"""The drift to detect: ×1.5 (+50 %) reached linearly over three months (the issue's definition)."""
+DRIFT_SHIFT = float(np.log(DRIFT_FACTOR))
+"""The drift to detect in log units; the CUSUM allowance is half of it."""
 DRIFT_BURN_IN = 3
 DRIFT_CLIP = 4.0
 """Largest deviation (in standard deviations) one period may add to a CUSUM."""
@@ -41,6 +54,14 @@ SCAN_CLIP = 3.0
 SCALE_PRIOR = 12.0
 """Weight, in periods, of the peer-group scale in each worker's own scale (shrinkage for short histories)."""
 SCAN_BURN_IN = 2
+GLR_WINDOWS = (1, 2, 3)
+"""Periods since the presumed start of a drift that the GLR test examines (the goal: an alert within 3)."""
+GLR_BURN_IN = 2
+"""Earlier periods a worker needs before a GLR window can be tested (its reference level)."""
+GLR_CLIP = 3.0
+"""Largest standardised deviation one period may bring to the GLR test (a lone spike is not a drift)."""
+GLR_SCALE_PRIOR = 12.0
+"""Weight, in periods, of the peers' scale in each worker's own scale for the likelihood-ratio test."""
 
 
 @dataclass
@@ -272,6 +293,161 @@ def _scan(group: np.ndarray, order_key: np.ndarray, value: np.ndarray, active: n
         best = np.maximum(best, window / np.sqrt(length))
     out[idx] = np.where(live, best, 0.0)
     return out
+
+
+def ramp_shape(months_per_period: int, periods: int, factor: float = DRIFT_FACTOR,
+               ramp_months: int = DRIFT_RAMP_MONTHS) -> np.ndarray:
+    """Expected log-rise of each wear period since a drift began: ×``factor`` reached linearly over the ramp.
+
+    A drift may begin in any month of a quarterly period (equally likely): that period's rise is the mean,
+    over those three possible starts, of the log of its months' average level.
+    """
+    months = np.arange(periods * months_per_period)
+    total = np.zeros(periods)
+    for first in range(months_per_period):
+        since = months - first
+        level = np.where(since >= 0, 1 + (factor - 1) * np.clip((since + 1) / ramp_months, 0, 1), 1.0)
+        total += np.log(level.reshape(periods, months_per_period).mean(axis=1))
+    return np.asarray(total / months_per_period)
+
+
+def _ramp_llr(group: np.ndarray, order_key: np.ndarray, value: np.ndarray, active: np.ndarray,
+              prior_scale: np.ndarray, quarterly_row: np.ndarray) -> np.ndarray:
+    """Log-likelihood ratio of "a +50 % ramp began j active periods ago" against "no drift", for each j.
+
+    For a start ``j`` periods back (``GLR_WINDOWS``), the last ``j`` values are compared with the mean of
+    all earlier ones (the reference, at least ``GLR_BURN_IN`` periods) and projected on the expected ramp
+    (:func:`ramp_shape`, monthly or quarterly) in units of the worker's scale: ``T = Σ a_k u_k`` with
+    ``a_k = δ_k / σ``. ``T`` has mean ``M = Σ a_k²`` under the drift and variance ``V = M + (Σ a_k)² / n0``
+    (the reference's own error) under both, so its log-likelihood ratio is ``(M T − M² / 2) / V``. Unlike a
+    z-score, it weighs the evidence by what a +50 % drift can show on that worker: a steady worker (aircrew,
+    the passive/operational ratio) reaches the alert threshold, a worker whose monthly dose varies by 40 %
+    needs a far stronger rise — so the false-alert budget goes where drifts can be seen.
+
+    The scale is the worker's own spread of one-step prediction errors before the window, shrunk towards
+    ``prior_scale`` (the peers', weight ``GLR_SCALE_PRIOR`` periods). Each value is first winsorised against the
+    worker's earlier values and each standardised deviation capped at ``GLR_CLIP``, so a spike moves neither
+    the reference nor the scale. Only the past enters a period's figures. Returns an (n, len(GLR_WINDOWS))
+    array, NaN where a window cannot be tested (inactive row, short history).
+    """
+    out = np.full((len(value), len(GLR_WINDOWS)), np.nan)
+    idx = np.flatnonzero(active)
+    if len(idx) == 0:
+        return out
+    idx = idx[np.lexsort([order_key[idx], group[idx]])]
+    g = pd.Series(group[idx])
+    v = value[idx]
+    ps = prior_scale[idx]
+    n_before = g.groupby(g).cumcount().to_numpy()
+    # winsorise each value around the mean of the worker's earlier values (themselves winsorised once)
+    raw_before = pd.Series(v).groupby(g).cumsum().to_numpy() - v
+    mean_raw = np.divide(raw_before, n_before, out=v.copy(), where=n_before > 0)
+    x1 = np.clip(v, mean_raw - GLR_CLIP * ps, mean_raw + GLR_CLIP * ps)
+    before1 = pd.Series(x1).groupby(g).cumsum().to_numpy() - x1
+    mean1 = np.divide(before1, n_before, out=v.copy(), where=n_before > 0)
+    x = np.clip(v, mean1 - GLR_CLIP * ps, mean1 + GLR_CLIP * ps)
+    csum = pd.Series(x).groupby(g).cumsum().to_numpy()
+    mean_before = np.divide(csum - x, n_before, out=np.zeros(len(x)), where=n_before > 0)
+    err2 = np.where(n_before > 0, (x - mean_before) ** 2 / (1 + 1 / np.maximum(n_before, 1)), 0.0)
+    err_sum = pd.Series(err2).groupby(g).cumsum().to_numpy()
+    longest = max(GLR_WINDOWS)
+    shapes = np.stack([ramp_shape(1, longest), ramp_shape(3, longest)])
+    q = quarterly_row[idx].astype(np.int64)
+    pos = np.arange(len(x))
+    for col, j in enumerate(GLR_WINDOWS):
+        n0 = n_before - j + 1
+        ok = n0 >= GLR_BURN_IN
+        base = np.where(ok, pos - j, 0)
+        ref = csum[base] / np.maximum(n0, 1)
+        var = (GLR_SCALE_PRIOR * ps ** 2 + err_sum[base]) / (GLR_SCALE_PRIOR + np.maximum(n0 - 1, 0))
+        scale = np.sqrt(var)
+        t = np.zeros(len(x))
+        a1 = np.zeros(len(x))
+        a2 = np.zeros(len(x))
+        for back in range(j):
+            row = np.where(ok, pos - back, 0)
+            a = shapes[q[row], j - 1 - back] / scale
+            t += a * np.clip((v[row] - ref) / scale, -GLR_CLIP, GLR_CLIP)
+            a1 += a
+            a2 += a ** 2
+        var_t = a2 + a1 ** 2 / np.maximum(n0, 1)
+        out[idx, col] = np.where(ok, (a2 * t - a2 ** 2 / 2) / var_t, np.nan)
+    return out
+
+
+def glr_stats(frame: DoseFrame, base: Baselines, op_sum: np.ndarray, sigma: np.ndarray,
+              ratio_sigma: np.ndarray) -> dict[str, np.ndarray]:
+    """Likelihood-ratio drift tests on passive rows (largest over the possible starts, NaN where untested).
+
+    ``glr_historique``: per-month doses net of the peer group's month (an exposure or a dosimeter drift);
+    ``glr_ratio``: log passive / operational of the same months (a drift of the passive dosimeter alone);
+    ``glr_combine``: the likelihood ratio of "a drift" averaged over its two kinds, equally likely a priori:
+    the exposure rose (both dosimetries rise: the history's ratio ``e^h``, the passive/operational ratio is
+    unchanged) or the passive dosimeter drifted (the history and the ratio rise together; their noises —
+    the work's variability, the two dosimeters' measurement errors — being nearly independent, their ratios
+    multiply: ``e^(h + r)``), so ``h + log((1 + e^r) / 2)``; without a usable ratio (no operational
+    dosimetry, or not in that window) it is ``h``. Both series' windows count their own tested periods.
+
+    Only workers whose earlier doses average ``DRIFT_MIN_ANNUAL_MSV`` a year are tested
+    (:func:`drift_relevant`). The ratio series takes the rows of :func:`ratio_drift_rows`; its scale is
+    ``ratio_sigma`` (learned by wear length) plus the rounding of the passive reading to 0.01 mSv.
+    """
+    hist_value, active_hist = history_series(frame, base)
+    q = quarterly(frame)
+    hist = _ramp_llr(frame.worker, frame.end, hist_value, active_hist, sigma, q)
+    p = frame.dose
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = np.log(np.maximum(p, 1e-3) / np.maximum(op_sum, 1e-3))
+    active_ratio = ratio_drift_rows(frame, base, op_sum, lr)
+    lr = np.where(active_ratio, lr, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rounding = np.where(active_ratio, PASSIVE_STEP_MSV / np.sqrt(12) / np.maximum(p, 1e-3), 0.0)
+    ratio = _ramp_llr(frame.worker, frame.end, lr, active_ratio, np.sqrt(ratio_sigma ** 2 + rounding ** 2), q)
+    joint = hist + np.where(np.isfinite(ratio), np.logaddexp(0.0, np.nan_to_num(ratio)) - np.log(2.0), 0.0)
+    joint = np.where(np.isfinite(hist), joint, ratio)
+    relevant = drift_relevant(frame, base)[:, None]
+    return {name: _best(np.where(relevant, llr, np.nan))
+            for name, llr in (("glr_historique", hist), ("glr_ratio", ratio), ("glr_combine", joint))}
+
+
+def drift_relevant(frame: DoseFrame, base: Baselines) -> np.ndarray:
+    """Passive rows of workers whose earlier wear periods average at least ``DRIFT_MIN_ANNUAL_MSV`` a year.
+
+    The mean monthly dose of all the worker's earlier passive periods, a below-threshold reading counting
+    as zero (so a mostly unexposed worker stays below); only the past enters it.
+    """
+    rows = np.flatnonzero((frame.channel == PASSIVE) & base.usable & np.isfinite(frame.start)
+                          & np.isfinite(frame.dose) & (frame.dose >= 0))
+    out = np.zeros(frame.n, dtype=bool)
+    if len(rows) == 0:
+        return out
+    rows = rows[np.lexsort([frame.end[rows], frame.worker[rows]])]
+    months = np.clip(frame.month[rows] - _month_of(frame.start[rows]) + 1, 1, 3)
+    dose = np.where(frame.censored[rows], 0.0, frame.dose[rows])
+    g = pd.Series(frame.worker[rows])
+    dose_before = pd.Series(dose).groupby(g).cumsum().to_numpy() - dose
+    months_before = pd.Series(months.astype(float)).groupby(g).cumsum().to_numpy() - months
+    rate = np.divide(dose_before, months_before, out=np.zeros(len(rows)), where=months_before > 0)
+    out[rows] = rate * 12 >= DRIFT_MIN_ANNUAL_MSV
+    return out
+
+
+def ratio_drift_rows(frame: DoseFrame, base: Baselines, op_sum: np.ndarray, log_ratio: np.ndarray) -> np.ndarray:
+    """Passive rows that enter the passive/operational drift test.
+
+    A reading above its recording threshold, whose months carry operational readings summing to at least
+    ``RATIO_DRIFT_MIN_OP_MSV``, and whose ratio lies within [1/2, 2]: a reading outside is a
+    passive/operational mismatch (its own alert kind, often a lost or swapped dosimeter, an operational
+    spike) and would corrupt the worker's reference level.
+    """
+    passive = (frame.channel == PASSIVE) & base.usable & np.isfinite(frame.start)
+    return np.asarray(passive & np.isfinite(op_sum) & ~frame.censored & (frame.dose >= frame.threshold)
+                      & (op_sum >= RATIO_DRIFT_MIN_OP_MSV) & (np.abs(log_ratio) < np.log(RATIO_DRIFT_BOUND)))
+
+
+def _best(llr: np.ndarray) -> np.ndarray:
+    """Largest log-likelihood ratio over the windows of each row (NaN where none could be tested)."""
+    return np.asarray(np.fmax.reduce(llr, axis=1))
 
 
 def quarterly(frame: DoseFrame) -> np.ndarray:

@@ -14,7 +14,7 @@ from iapublique.services.radiation_exposure.schema import REGULATORY_KINDS
 
 SPIKE_DETECTORS = ("ratio_fixe", "z_robuste", "z_robuste_mois")
 DRIFT_DETECTORS = ("cusum_historique", "cusum_ratio", "cusum_combine", "balayage_historique", "balayage_ratio",
-                   "balayage_combine")
+                   "balayage_combine", "glr_historique", "glr_ratio", "glr_combine")
 DRIFT_PARTS = {"cusum": ("historique", "ratio"), "balayage": ("historique", "ratio")}
 """Each combined drift detector is the larger of its two parts, each divided by its own calibrated threshold."""
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -33,8 +33,12 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "derive:cusum_part_ratio": 3.0,
     "derive:balayage_part_historique": 2.0,
     "derive:balayage_part_ratio": 2.0,
+    "derive:glr_historique": 2.5,
+    "derive:glr_ratio": 2.5,
+    "derive:glr_combine": 2.5,
 }
-"""Alert thresholds before calibration (``part_*``: the two CUSUMs' scales inside the combination)."""
+"""Alert thresholds before calibration, and their floors (``part_*``: the two parts' scales inside a combination;
+``glr_*``: log-likelihood ratios)."""
 SCALES: dict[str, float] = {
     "pic_individuel:ratio_fixe": 0.5,
     "pic_individuel:z_robuste": 2.0,
@@ -47,12 +51,15 @@ SCALES: dict[str, float] = {
     "derive:balayage_historique": 1.5,
     "derive:balayage_ratio": 1.5,
     "derive:balayage_combine": 0.4,
+    "derive:glr_historique": 3.0,
+    "derive:glr_ratio": 3.0,
+    "derive:glr_combine": 3.0,
 }
 FALSE_ALERT_BUDGET: dict[str, float] = {
     "pic_individuel": 0.25,
     "pic_pairs": 0.1,
     "ecart_passif_operationnel": 0.15,
-    "derive": 0.3,
+    "derive": 0.45,
 }
 """False alerts allowed per 1,000 worker-periods for each calibrated kind (together under 1)."""
 FIXED_STRENGTH: dict[str, float] = {
@@ -77,10 +84,12 @@ class DoseMonitor:
         self.peer_log_q999_: dict[str, float] = {}
         self.channel_log_q999_: dict[str, float] = {}
         self.sigma_ratio_: float = 0.12
+        self.ratio_sigma_: dict[str, float] = {}
+        """Per-period scale of the passive/operational log-ratio by wear length ("0" monthly, "1" quarterly)."""
         self.drift_sigma_: dict[str, float] = {}
         """Per-period scale of the drift history series by peers (sector, job) and wear length ("|1" quarterly)."""
         self.thresholds_: dict[str, float] = dict(DEFAULT_THRESHOLDS)
-        self.chosen_: dict[str, str] = {"pic_individuel": "z_robuste_mois", "derive": "balayage_combine"}
+        self.chosen_: dict[str, str] = {"pic_individuel": "z_robuste_mois", "derive": "glr_combine"}
         """Detector kept per kind (the best recall at the false-alert budget when calibrated)."""
         self.comparison_: dict[str, float] = {}
         self.n_train_rows_: int = 0
@@ -113,6 +122,12 @@ class DoseMonitor:
             values[i] = self.drift_sigma_.get(f"{peer}|{int(c % 2)}", self.drift_sigma_.get(
                 f"*|{int(c % 2)}", DEFAULT_SIGMA))
         return np.asarray(values[inverse])
+
+    def ratio_sigma(self, frame: DoseFrame) -> np.ndarray:
+        """Per-period scale of each row's passive/operational log-ratio (by wear length)."""
+        table = getattr(self, "ratio_sigma_", {})
+        length = det.quarterly(frame)
+        return np.where(length, table.get("1", self.sigma_ratio_), table.get("0", self.sigma_ratio_))
 
     def log_q999(self, frame: DoseFrame) -> np.ndarray:
         """Log of the peers' 99.9th-percentile dose for each row."""
@@ -147,7 +162,9 @@ def analyse(model: DoseMonitor, records: pd.DataFrame | DoseFrame) -> Analysis:
     sigma = model.sigma(frame)
     op_sum, mismatch = det.passive_operational(frame)
     drift = det.drift_stats(frame, base, op_sum, sigma, model.sigma_ratio_)
-    drift.update(det.scan_stats(frame, base, op_sum, model.drift_sigma(frame), model.sigma_ratio_))
+    drift_sigma = model.drift_sigma(frame)
+    drift.update(det.scan_stats(frame, base, op_sum, drift_sigma, model.sigma_ratio_))
+    drift.update(det.glr_stats(frame, base, op_sum, drift_sigma, model.ratio_sigma(frame)))
     th = model.thresholds_
     for family, (first, second) in DRIFT_PARTS.items():
         drift[f"{family}_combine"] = np.fmax(drift[f"{family}_{first}"] / th[f"derive:{family}_part_{first}"],
@@ -212,6 +229,26 @@ def _robust_sd(values: pd.Series) -> float:
     return float(1.4826 * np.median(np.abs(values - np.median(values)))) if len(values) else DEFAULT_SIGMA
 
 
+def _centred(value: np.ndarray, active: np.ndarray, worker: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Deviations of active values from their worker's mean, and the factor n / (n - 1) that unbiases their square."""
+    s = pd.Series(np.where(active, value, np.nan)).groupby(worker)
+    n = s.transform("count").to_numpy()
+    return value - s.transform("mean").to_numpy(), np.where(n > 1, n / np.maximum(n - 1, 1), np.nan)
+
+
+def _period_scale(g: pd.DataFrame) -> float:
+    """Standard deviation of one period around the worker's own level: a winsorised root mean square.
+
+    (The median absolute deviation underestimates it: deviations from a short history's own centre are
+    shrunk, and the period-to-period spread has heavier tails than a normal one.) Deviations beyond 3.5
+    times the robust scale are brought back to it, so one spike does not inflate a whole group's scale.
+    """
+    r = g["r"].to_numpy()
+    robust = 1.4826 * float(np.median(np.abs(r)))
+    clipped = np.clip(r, -3.5 * robust, 3.5 * robust)
+    return float(np.sqrt(np.mean(clipped ** 2 * g["dof"].to_numpy())))
+
+
 def learn_references(model: DoseMonitor, frame: DoseFrame, clean: np.ndarray) -> None:
     """Peer scales, peer high quantiles and the passive/operational ratio scale, from clean training rows."""
     base = det.baselines(frame)
@@ -232,21 +269,31 @@ def learn_references(model: DoseMonitor, frame: DoseFrame, clean: np.ndarray) ->
         if len(g) >= 300:
             model.peer_log_q999_[f"{p}|{c}"] = float(g["log"].quantile(0.999))
     value, active = det.history_series(frame, base)
-    active &= clean
-    centred = value - pd.Series(np.where(active, value, np.nan)).groupby(frame.worker).transform("median").to_numpy()
-    drift_df = pd.DataFrame({"peer": peer, "q": det.quarterly(frame).astype(int), "r": np.abs(centred)})[
-        active & (base.n_history >= 4)]
-    model.drift_sigma_ = {f"*|{q}": float(np.clip(1.4826 * g["r"].median(), DRIFT_SIGMA_FLOOR, SIGMA_CEIL))
+    active &= clean & (base.n_history >= 4)
+    centred, dof = _centred(value, active, frame.worker)
+    drift_df = pd.DataFrame({"peer": peer, "q": det.quarterly(frame).astype(int), "r": centred, "dof": dof})[
+        active & np.isfinite(dof)]
+    model.drift_sigma_ = {f"*|{q}": float(np.clip(_period_scale(g), DRIFT_SIGMA_FLOOR, SIGMA_CEIL))
                           for q, g in drift_df.groupby("q") if len(g) >= 30}
     for (p, q), g in drift_df.groupby(["peer", "q"]):
         if len(g) >= 30:
-            model.drift_sigma_[f"{p}|{q}"] = float(np.clip(1.4826 * g["r"].median(), DRIFT_SIGMA_FLOOR, SIGMA_CEIL))
+            model.drift_sigma_[f"{p}|{q}"] = float(np.clip(_period_scale(g), DRIFT_SIGMA_FLOOR, SIGMA_CEIL))
     op_sum, _ = det.passive_operational(frame)
     both = clean & (frame.channel == PASSIVE) & np.isfinite(op_sum) & ~frame.censored & (frame.dose >= 0.1) & (
         op_sum >= 0.1)
     if both.sum() >= 30:
         lr = pd.Series(np.log(frame.dose[both] / op_sum[both]))
         model.sigma_ratio_ = float(np.clip(_robust_sd(lr), 0.05, 0.5))
+    # per wear length, on every reading the GLR ratio test takes, around each worker's own level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr_all = np.log(np.maximum(frame.dose, 1e-3) / np.maximum(op_sum, 1e-3))
+    ratio_rows = clean & det.ratio_drift_rows(frame, base, op_sum, lr_all)
+    ratio_rows &= pd.Series(ratio_rows.astype(float)).groupby(frame.worker).transform("sum").to_numpy() >= 4
+    centred_ratio, dof_ratio = _centred(lr_all, ratio_rows, frame.worker)
+    ratio_df = pd.DataFrame({"q": det.quarterly(frame).astype(int), "r": centred_ratio, "dof": dof_ratio})[
+        ratio_rows & np.isfinite(dof_ratio)]
+    model.ratio_sigma_ = {str(q): float(np.clip(_period_scale(g), 0.05, 0.5))
+                          for q, g in ratio_df.groupby("q") if len(g) >= 30}
     model.n_train_rows_ = frame.n
 
 
@@ -308,7 +355,7 @@ def calibrate(model: DoseMonitor, data: pd.DataFrame, frame: DoseFrame) -> None:
 
     for name in DRIFT_DETECTORS:
         key = f"derive:{name}"
-        if name.endswith("_combine"):
+        if name.endswith("_combine") and name.split("_")[0] in DRIFT_PARTS:
             th[key] = 1.0
         else:
             th[key] = _calibrate_crossings(a.frame, a.drift[name], drift_negative, FALSE_ALERT_BUDGET["derive"],

@@ -71,9 +71,17 @@ def _sentence(kind: str, i: int, a: Analysis) -> tuple[str, str]:
         return ("Dates incohérentes : période de port inversée, de plus de 100 jours, antérieure aux 14 ans du "
                 "travailleur, ou résultat reçu avant la fin du port.", "dates")
     if kind == "derive":
-        return ("Dérive durable à la hausse détectée : sur les dernières périodes, les doses du travailleur (nettes "
+        text = ("Dérive durable à la hausse détectée : sur les dernières périodes, les doses du travailleur (nettes "
                 "de la variation commune de ses collègues du même métier chez le même employeur) ou son rapport "
-                "passif / opérationnel dépassent durablement son niveau antérieur.", "dérive")
+                "passif / opérationnel dépassent durablement son niveau antérieur.")
+        ratio_llr = a.drift.get("glr_ratio")
+        if ratio_llr is not None and np.isfinite(ratio_llr[i]):
+            if ratio_llr[i] > 0:
+                return (text + " Le dosimètre passif monte aussi par rapport à la dosimétrie opérationnelle des "
+                        "mêmes mois : vérifier d'abord le dosimètre passif.", "dérive du dosimètre ?")
+            return (text + " Les dosimétries passive et opérationnelle montent ensemble : hausse probable de "
+                    "l'exposition.", "dérive de l'exposition ?")
+        return text, "dérive"
     return KIND_LABELS.get(kind, kind), ""
 
 
