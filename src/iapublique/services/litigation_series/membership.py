@@ -8,7 +8,8 @@ series' members (character and word MinHash similarities: mean, top 5, maximum; 
 where it holds the value most members hold; TF-IDF cosines), with the act keys and conclusions the series
 cites, and with its own OCR noise. A gradient-boosted classifier, monotone in every similarity, is trained on
 the labelled calibration corpus; its threshold is chosen on out-of-fold predictions with the same objective
-as the pair graph (B-cubed + pairwise F1, false merges of isolated requêtes penalised).
+as the pair graph (B-cubed + pairwise F1, false merges of isolated requêtes penalised). Over a corpus the
+stage runs twice: the members found in the first round sharpen the series' profiles for the second.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ LABELS = {
     "different_conclusions": "Conclusions différentes de celles de la série",
 }
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+PASSES = 2
+"""Rounds of the stage over a corpus: members found in one round sharpen the profiles the next round reads."""
 MIN_EXAMPLES = 20
 """Positive and negative examples needed to train the stage (otherwise it stays off)."""
 
@@ -317,3 +320,15 @@ def corpus_pass(labels: np.ndarray, matrix: sp.csr_matrix, side: Side, use_acts:
 
     x = feature_table(sub, rows, series, cos, side, profiles, cosines, use_acts)
     return profiles, rows, series, x, positions
+
+
+def settle(labels: np.ndarray, matrix: sp.csr_matrix, side: Side, stage: Membership, use_acts: bool = True,
+           passes: int = PASSES) -> np.ndarray:
+    """``labels`` after up to ``passes`` rounds of the trained stage (stops early when a round adds nobody)."""
+    for _ in range(passes):
+        _, rows, series, x, positions = corpus_pass(labels, matrix, side, use_acts)
+        updated = apply(labels, rows, series, stage.probability(x), stage.threshold, positions)
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    return labels

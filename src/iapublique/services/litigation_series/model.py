@@ -324,7 +324,7 @@ def calibrate(n: int, a: np.ndarray, b: np.ndarray, x: np.ndarray, truth: np.nda
         stage = membership.train(labels, truth, rows, series, mx, positions,
                                  lambda candidate: objective(clustering_figures(truth, candidate)))
         if stage is not None:
-            labels = membership.apply(labels, rows, series, stage.probability(mx), stage.threshold, positions)
+            labels = membership.settle(labels, corpus[0], corpus[1], stage, use_acts)
     figures = clustering_figures(truth, labels)
     coef = lr.coef_[0].astype(np.float64)
     if not use_acts:
@@ -394,9 +394,7 @@ class SeriesModel:
         labels = attach(cluster(n, a, b, p, self.threshold, self.min_core, self.min_size), a, b, p,
                         self.attach_threshold, self.attach_links)
         if self.membership_ is not None:
-            _, rows, series, mx, positions = membership.corpus_pass(labels, matrix, self._side(prep), self.use_acts)
-            labels = membership.apply(labels, rows, series, self.membership_.probability(mx),
-                                      self.membership_.threshold, positions)
+            labels = membership.settle(labels, matrix, self._side(prep), self.membership_, self.use_acts)
         progress(4, 5, "Têtes de série et résumés")
         self._store_index(data, prep, matrix, labels, a, b, p)
         progress(5, 5, "Index prêt")

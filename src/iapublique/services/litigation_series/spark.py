@@ -186,9 +186,7 @@ def cluster_on_spark(engine: SparkEngine, data: pd.DataFrame, calibration: Calib
     labels = cluster(n, a, b, p, calibration.threshold, calibration.min_core, calibration.min_size)
     labels = attach(labels, a, b, p, calibration.attach_threshold, calibration.attach_links)
     if calibration.stage is not None and stage_side is not None:
-        _, alone, series, mx, positions = membership.corpus_pass(labels, matrix, stage_side, calibration.use_acts)
-        labels = membership.apply(labels, alone, series, calibration.stage.probability(mx),
-                                  calibration.stage.threshold, positions)
+        labels = membership.settle(labels, matrix, stage_side, calibration.stage, calibration.use_acts)
     progress(5, 5, "Séries calculées sur Spark")
     del vectorizer
     return labels
