@@ -90,7 +90,7 @@ class CustomsFraudService(Service):
             "facteurs du score. Les résultats des contrôles reviennent comme étiquettes à l'entraînement "
             "suivant ; une part d'exploration tirée sous le seuil limite le biais de sélection."
         ),
-        version="1.1",
+        version="1.2",
     )
     Record = Record
     Result = Result

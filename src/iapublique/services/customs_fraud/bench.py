@@ -277,7 +277,8 @@ def run_benchmark(service: CustomsFraudService, progress: ProgressFn = no_progre
     base.update(speed_plain)
     load = os.getloadavg()[0]
     report.rows.append(BenchRow("Notre modèle (profils de risque, valeurs unitaires, LightGBM calibré)", dict(ours),
-                                "profils SH6 × contexte hors échantillon, parties filtrées, références SH6 × origine ; "
+                                "profils SH6 × contexte hors échantillon, parties et envois récurrents filtrés, "
+                                "références SH6 × origine ; "
                                 "chaque ligne expliquée"))
     report.rows.append(BenchRow("LightGBM simple (identifiants encodés, paramètres par défaut)",
                                 dict(base), "même découpage temporel, même exécution"))
@@ -291,7 +292,8 @@ def run_benchmark(service: CustomsFraudService, progress: ProgressFn = no_progre
             report.rows.append(BenchRow(f"Simulation hebdomadaire : {label}", dict(sim),
                                         "capacité 10 % des déclarations de la semaine ; ré-entraînement "
                                         "hebdomadaire sur les seules étiquettes révélées"))
-    report.notes.append(f"Parties dont l'historique est retenu : {', '.join(model.parties_) or 'aucune'} "
+    report.notes.append("Parties et envois récurrents (consignment) dont l'historique est retenu : "
+                        f"{', '.join(model.parties_) or 'aucune'} "
                         f"(AUC du taux de fraude passé sur la dernière tranche d'entraînement : "
                         f"{', '.join(f'{k} {v:.3f}' for k, v in model.party_auc_.items())}).")
     report.notes.append(f"Découpage temporel : {len(train)} déclarations d'entraînement, {len(test)} de test ; "
