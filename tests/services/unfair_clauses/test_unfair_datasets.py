@@ -119,3 +119,15 @@ def test_context_model_tunes_inside_training_documents() -> None:
     assert f1_score([bool(u) for d in test for u in d.unfair], found["binary"]) == 1.0
     assert model.choices["c_binary"] in evaluation.C_GRID and model.choices["c_categories"] in evaluation.C_GRID
     assert int(model.choices["combination"]) in range(len(evaluation.COMBINATIONS))
+
+
+def test_legalbench_folds_start_at_documents() -> None:
+    body = [f"clause {i} of the terms" for i in range(100)]
+    texts = list(body)
+    for row in (0, 23, 37, 58, 81):
+        texts[row] = "last updated : may 15 , 2017"
+    texts[65] = "we may update these terms and the last updated date will change ."  # long: not a header
+    assert evaluation.document_starts(texts) == [0, 23, 37, 58, 81]
+    assert evaluation.legalbench_fold_bounds(texts, 5).tolist() == [0, 23, 37, 58, 81, 100]
+    # Without a header near a cut, the equal cut is kept.
+    assert evaluation.legalbench_fold_bounds(body, 5).tolist() == [0, 20, 40, 60, 80, 100]
