@@ -169,7 +169,7 @@ class LitigationSeriesService(Service):
             "l'indexation ; les agents confirment, fusionnent, scindent, renomment les séries et excluent des "
             "requêtes, et leurs décisions s'imposent aux calculs suivants."
         ),
-        version="1.0.0",
+        version="1.1.0",
     )
     Record: ClassVar[type[Record]] = Record
     Result: ClassVar[type[Result]] = Result
