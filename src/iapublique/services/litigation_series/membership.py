@@ -58,6 +58,8 @@ LABELS = {
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 PASSES = 2
 """Rounds of the stage over a corpus: members found in one round sharpen the profiles the next round reads."""
+SMALL_BATCH = 2000
+"""Candidates up to which the classifier predicts on one thread (registration, small corpora)."""
 MIN_EXAMPLES = 20
 """Positive and negative examples needed to train the stage (otherwise it stays off)."""
 
@@ -229,7 +231,13 @@ class Membership:
         """Probability that each candidate requête belongs to its candidate series."""
         if not len(x):
             return np.zeros(0)
-        return np.asarray(self.classifier.predict_proba(x)[:, 1])
+        if len(x) > SMALL_BATCH:
+            return np.asarray(self.classifier.predict_proba(x)[:, 1])
+        from threadpoolctl import threadpool_limits
+
+        # OpenMP threads cost far more than they save on a few rows (seconds on a busy machine)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return np.asarray(self.classifier.predict_proba(x)[:, 1])
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Change in probability when each feature of one candidate is set to the reference (typical isolated)."""
