@@ -74,6 +74,11 @@ class Side:
     act_keys: list[str]
     conclusions: list[str]
 
+    def take(self, rows: np.ndarray) -> Side:
+        """The requêtes at positions ``rows``."""
+        return Side(self.signatures[rows], self.char_signatures[rows], self.noise[rows],
+                    [self.act_keys[i] for i in rows], [self.conclusions[i] for i in rows])
+
 
 @dataclass
 class Profiles:
@@ -320,8 +325,7 @@ def corpus_pass(labels: np.ndarray, matrix: sp.csr_matrix, side: Side, use_acts:
     alone = sp.csr_matrix(matrix[positions])
     rows, series, cos = candidates(alone, profiles)
     matrix_t = sp.csc_matrix(matrix.T)
-    sub = Side(side.signatures[positions], side.char_signatures[positions], side.noise[positions],
-               [side.act_keys[i] for i in positions], [side.conclusions[i] for i in positions])
+    sub = side.take(positions)
 
     def cosines(r: np.ndarray, members: np.ndarray) -> np.ndarray:
         return np.asarray((alone[r] @ matrix_t[:, members]).toarray())

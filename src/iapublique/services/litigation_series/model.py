@@ -545,17 +545,13 @@ class SeriesModel:
         rows, series, cos = membership.candidates(sp.csr_matrix(q[pending]), profiles)
         if not len(rows):
             return
-        query = self._side(prep)
-        sub = membership.Side(query.signatures[pending], query.char_signatures[pending], query.noise[pending],
-                              [query.act_keys[i] for i in pending], [query.conclusions[i] for i in pending])
+        sub = self._side(prep).take(pending)
         near = sp.csr_matrix(sims[pending])
 
         def cosines(r: np.ndarray, members: np.ndarray) -> np.ndarray:
             return np.asarray(near[r][:, members].toarray())
 
-        index = membership.Side(self.signatures_, self.char_signatures_, self.noise_.astype(np.float64),
-                                self.act_keys_, list(getattr(self, "conclusions_", [""] * self.size)))
-        x = membership.feature_table(sub, rows, series, cos, index, profiles, cosines, self.use_acts)
+        x = membership.feature_table(sub, rows, series, cos, self._index_side(), profiles, cosines, self.use_acts)
         p = stage.probability(x)
         best = membership.best_per_row(rows, series, p)
         for row, s, prob, at in best[best["p"] >= stage.threshold].itertuples(index=False):
@@ -571,11 +567,14 @@ class SeriesModel:
         cached = getattr(self, "_cache_profiles", None)
         if cached is not None and cached[0] == key:
             return cached[1]
-        index = membership.Side(self.signatures_, self.char_signatures_, self.noise_.astype(np.float64),
-                                self.act_keys_, list(getattr(self, "conclusions_", [""] * self.size)))
-        profiles = membership.build_profiles(labels, sp.csr_matrix(self.matrix_t_.T), index)
+        profiles = membership.build_profiles(labels, sp.csr_matrix(self.matrix_t_.T), self._index_side())
         self._cache_profiles = (key, profiles)
         return profiles
+
+    def _index_side(self) -> membership.Side:
+        """The indexed requêtes as the second stage reads them."""
+        return membership.corpus_side(self.signatures_, self.char_signatures_, self.noise_, self.act_keys_,
+                                      list(getattr(self, "conclusions_", [""] * self.size)))
 
     def __getstate__(self) -> dict[str, Any]:
         """What is saved: everything but the caches."""

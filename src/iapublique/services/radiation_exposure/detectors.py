@@ -255,6 +255,14 @@ def drift_stats(frame: DoseFrame, base: Baselines, op_sum: np.ndarray, sigma: np
     return {"cusum_historique": np.where(passive, hist, np.nan), "cusum_ratio": np.where(passive, ratio, np.nan)}
 
 
+def _active_in_order(group: np.ndarray, order_key: np.ndarray,
+                     active: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+    """Positions of the active rows sorted by group then time, and their groups (for grouped running sums)."""
+    idx = np.flatnonzero(active)
+    idx = idx[np.lexsort([order_key[idx], group[idx]])]
+    return idx, pd.Series(group[idx])
+
+
 def _scan(group: np.ndarray, order_key: np.ndarray, value: np.ndarray, active: np.ndarray,
           prior_scale: np.ndarray) -> np.ndarray:
     """Scan test of a rise per group: the largest standardised mean deviation over the last 2–4 periods.
@@ -265,11 +273,9 @@ def _scan(group: np.ndarray, order_key: np.ndarray, value: np.ndarray, active: n
     period uses nothing that came later. NaN on inactive rows (they neither raise nor reset the test).
     """
     out = np.full(len(value), np.nan)
-    idx = np.flatnonzero(active)
+    idx, g = _active_in_order(group, order_key, active)
     if len(idx) == 0:
         return out
-    idx = idx[np.lexsort([order_key[idx], group[idx]])]
-    g = pd.Series(group[idx])
     v = value[idx]
     ps = prior_scale[idx]
     centre = pd.Series(v).groupby(g).transform("median").to_numpy()
@@ -331,11 +337,9 @@ def _ramp_llr(group: np.ndarray, order_key: np.ndarray, value: np.ndarray, activ
     array, NaN where a window cannot be tested (inactive row, short history).
     """
     out = np.full((len(value), len(GLR_WINDOWS)), np.nan)
-    idx = np.flatnonzero(active)
+    idx, g = _active_in_order(group, order_key, active)
     if len(idx) == 0:
         return out
-    idx = idx[np.lexsort([order_key[idx], group[idx]])]
-    g = pd.Series(group[idx])
     v = value[idx]
     ps = prior_scale[idx]
     n_before = g.groupby(g).cumcount().to_numpy()
