@@ -217,13 +217,18 @@ def test_every_row_is_explained_even_at_low_risk(demo: tuple[pd.DataFrame, pd.Da
     assert low["drivers"].str.count(";").eq(4).all()
 
 
-def test_party_history_is_kept_only_where_it_ranks_later_declarations(
-        demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    train = demo[0].sort_values("date", kind="stable").reset_index(drop=True)
+def _screening_setup(train: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, int, CustomsRiskModel]:
+    """Training rows in time order, their labels, the screening cut (latest 20 %) and an unfitted model."""
+    train = train.sort_values("date", kind="stable").reset_index(drop=True)
     y, _ = labels(train)
-    cut = int(len(train) * 0.8)
     model = CustomsRiskModel()
     model.prior_ = float(y.mean())
+    return train, y, int(len(train) * 0.8), model
+
+
+def test_party_history_is_kept_only_where_it_ranks_later_declarations(
+        demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    train, y, cut, model = _screening_setup(demo[0])
     # the demo's repeated fraudsters make the importer's past fraud rate informative
     assert "importer" in model._screen_parties(prepare(train), y.astype(float), cut)
     # identities shuffled across declarations (as in the CTGAN Korea data) carry no history: dropped
@@ -256,11 +261,7 @@ def test_past_fraud_rates_are_shown_with_the_counts_behind_them() -> None:
 
 def test_recurring_consignments_are_kept_only_where_their_history_ranks_later_declarations(
         demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    train = demo[0].sort_values("date", kind="stable").reset_index(drop=True)
-    y, _ = labels(train)
-    cut = int(len(train) * 0.8)
-    model = CustomsRiskModel()
-    model.prior_ = float(y.mean())
+    train, y, cut, model = _screening_setup(demo[0])
     # the demo's values are drawn afresh for each declaration: no recurring consignment, nothing kept
     assert "consignment" not in model._screen_parties(prepare(train), y.astype(float), cut)
     # the same goods, value and mass declared again, with the label of their earlier occurrences
