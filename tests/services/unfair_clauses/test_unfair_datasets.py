@@ -63,8 +63,9 @@ def test_legalbench_floors() -> None:
     if not LEGALBENCH.is_dir():
         pytest.skip(f"jeu LegalBench absent : {LEGALBENCH}")
     r = UnfairClausesService().evaluate_legalbench(LEGALBENCH)
-    assert r["lexglue_micro_f1"] >= r["baseline_lexglue_micro_f1"]
-    assert r["lexglue_macro_f1"] >= 73.0 and r["macro_f1"] > r["baseline_macro_f1"]
+    assert r["lexglue_micro_f1"] >= 95.0 and r["lexglue_micro_f1"] > r["baseline_alone_lexglue_micro_f1"]
+    assert r["lexglue_macro_f1"] >= 78.5 and r["macro_f1"] > r["baseline_macro_f1"] > r["baseline_alone_macro_f1"]
+    assert r["extra_documents_per_fold"] > 40  # the CLAUDETTE folder beside it, minus the tested companies
 
 
 def test_evaluate_options_are_checked() -> None:
@@ -131,3 +132,50 @@ def test_legalbench_folds_start_at_documents() -> None:
     assert evaluation.legalbench_fold_bounds(texts, 5).tolist() == [0, 23, 37, 58, 81, 100]
     # Without a header near a cut, the equal cut is kept.
     assert evaluation.legalbench_fold_bounds(body, 5).tolist() == [0, 20, 40, 60, 80, 100]
+
+
+def test_tokenisations_meet() -> None:
+    written = "Academia, Inc. (\u201cAcademia.edu\u201d or \u201cwe\u201d) offers a service."
+    tokenised = "academia , inc. ( `` academia.edu '' or `` we '' ) offers a service ."
+    assert evaluation.normalise_tokens(written) == evaluation.normalise_tokens(tokenised)
+    assert evaluation.sentence_key(written) == evaluation.sentence_key(tokenised)
+
+
+def test_extra_documents_keep_apart_from_the_tested_ones() -> None:
+    tested = [
+        "any dispute shall be resolved by binding arbitration in san francisco .",
+        "we may terminate your account at any time without notice .",
+        "these terms are governed by the laws of the state of california .",
+    ]
+    other_version = evaluation.Document(
+        "Tested.txt",
+        ["Any dispute shall be resolved by binding arbitration in San Francisco.",
+         "We may terminate your account at any time without notice.", "Welcome to our service."],
+        [{"a"}, {"ter"}, set()],
+    )
+    other = evaluation.Document(
+        "Other.txt",
+        [
+            "We may remove any content you post, at our sole discretion.",
+            "These Terms are governed by the laws of the State of California!",
+            "We are not liable for any loss, and we may change these terms at any time.",
+            "",
+            "We process your data as our privacy policy says.",
+            "Welcome to our app.",
+        ],
+        [{"cr"}, {"law"}, {"ltd", "ch"}, set(), {"pinc"}, set()],
+    )
+    segments = evaluation.claudette_segments({"Tested.txt": other_version, "Other.txt": other}, tested)
+    assert len(segments) == 1  # two shared sentences: another version of a tested document
+    assert segments[0].texts == other.sentences
+    # The reworded test clause, the blank line and the two-category sentence are context only; privacy is "Other".
+    assert segments[0].labels == ["Content removal", None, None, None, "Other", "Other"]
+    assert evaluation.claudette_segments({"Other.txt": other}, [])[0].labels[1] == "Choice of law"
+
+
+def test_legalbench_segments_stop_at_document_starts() -> None:
+    texts = ["last updated : may 15 , 2017", "a", "b", "last updated : june 1 , 2016", "c"]
+    segments = evaluation.legalbench_segments(texts, ["Other"] * 5)
+    assert [seg.texts for seg in segments] == [texts[:3], texts[3:]]
+    _, prev, nxt, _ = evaluation._with_context(segments)
+    assert prev[3] == "" and nxt[2] == ""

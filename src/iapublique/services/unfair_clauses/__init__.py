@@ -219,6 +219,10 @@ class UnfairClausesService(Service):
         "lang": "Langue du corpus CLAUDETTE à évaluer (en, de, it… ; en par défaut)",
         "folds": "Plis CLAUDETTE à évaluer, séparés par des virgules (tous par défaut)",
         "legalbench": "Dossier de la copie LegalBench d'UNFAIR-ToS (data.tsv, étiquettes corrigées)",
+        "renfort": (
+            "Corpus CLAUDETTE dont les documents anglais non testés s'ajoutent à l'entraînement LegalBench "
+            "(par défaut le dossier claudette voisin de --legalbench ; « non » : sans renfort)"
+        ),
         "french": "« oui » : jeu de test français intégré (jamais utilisé pour l'entraînement)",
     }
 
@@ -230,12 +234,14 @@ class UnfairClausesService(Service):
             raise ValueError(f"option(s) inconnue(s) pour {self.info.id} : {', '.join(unknown)} ; options : {known}.")
         if ("lang" in options or "folds" in options) and "claudette" not in options:
             raise ValueError("--lang et --folds s'utilisent avec --claudette CHEMIN.")
+        if "renfort" in options and "legalbench" not in options:
+            raise ValueError("--renfort s'utilise avec --legalbench CHEMIN.")
         metrics: dict[str, float] = {}
         if "claudette" in options:
             folds = [int(x) for x in options["folds"].split(",")] if options.get("folds") else None
             metrics.update(self.evaluate_claudette(options["claudette"], options.get("lang", "en"), folds, progress))
         if "legalbench" in options:
-            found = self.evaluate_legalbench(options["legalbench"], progress)
+            found = self.evaluate_legalbench(options["legalbench"], progress, options.get("renfort"))
             metrics.update(found if not metrics else {f"legalbench_{k}": v for k, v in found.items()})
         if options.get("french", "").lower() in ("oui", "yes", "1", "true"):
             found = self.evaluate_french()
@@ -251,10 +257,21 @@ class UnfairClausesService(Service):
         except evaluation.DatasetMissing as exc:
             raise TableError(str(path), str(exc)) from None
 
-    def evaluate_legalbench(self, path: str | Path, progress: ProgressFn = no_progress) -> dict[str, float]:
-        """LexGLUE UNFAIR-ToS (LegalBench copy, labels corrected): micro/macro F1, ours and the baseline."""
+    def evaluate_legalbench(
+        self, path: str | Path, progress: ProgressFn = no_progress, extra: str | Path | None = None
+    ) -> dict[str, float]:
+        """LexGLUE UNFAIR-ToS (LegalBench copy, labels corrected): micro/macro F1, ours and the baseline.
+
+        ``extra``: the CLAUDETTE corpus whose untested English documents are added to each fold's
+        training clauses; by default the ``claudette`` folder beside ``path`` when there is one, "non"
+        for none.
+        """
+        if extra is None:
+            extra = evaluation.default_extra_corpus(path)
+        elif str(extra).strip().lower() in ("non", "no", "0", "false"):
+            extra = None
         try:
-            return evaluation.evaluate_legalbench(path, progress=progress)
+            return evaluation.evaluate_legalbench(path, extra=extra, progress=progress)
         except evaluation.DatasetMissing as exc:
             raise TableError(str(path), str(exc)) from None
 

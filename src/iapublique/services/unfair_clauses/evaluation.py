@@ -20,13 +20,13 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.svm import LinearSVC
 
@@ -440,46 +440,150 @@ def legalbench_fold_bounds(texts: list[str], n_folds: int) -> np.ndarray:
     return bounds
 
 
-LEGALBENCH_C_GRID = (0.125, 0.25, 0.5, 1.0)
-"""Regularisation values tried by the inner cross-validation of our UNFAIR-ToS model."""
+LEGALBENCH_LABEL = {
+    "a": "Arbitration",
+    "ch": "Unilateral change",
+    "cr": "Content removal",
+    "j": "Jurisdiction",
+    "law": "Choice of law",
+    "ltd": "Limitation of liability",
+    "ter": "Unilateral termination",
+    "use": "Contract by using",
+}
+"""UNFAIR-ToS class of each CLAUDETTE category (``pinc``, privacy, is not one of them: "Other")."""
+SHARED_SENTENCES_LIMIT = 2
+"""A CLAUDETTE document sharing this many sentences with the test fold is another version of a tested one."""
+NEAR_DUPLICATE = 0.9
+"""Character n-gram cosine from which a CLAUDETTE sentence counts as a rewording of a test clause."""
+CONTEXT_WEIGHT = 0.35
+"""Weight of the neighbouring sentences' word blocks (the value of ``ContextLinear``)."""
+
+
+def sentence_key(text: str) -> str:
+    """Letters and digits only, lower-cased: the same sentence whatever its tokenisation."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def normalise_tokens(text: str) -> str:
+    """One tokenisation for both corpora: lower case, straight quotes, punctuation set apart by spaces.
+
+    The LegalBench copy is lower-cased and tokenised ("academia , inc. ( `` academia.edu '' )"),
+    CLAUDETTE keeps the original text; without this, character n-grams around punctuation differ
+    between the two.
+    """
+    text = text.lower().replace("``", '"').replace("''", '"').translate(_QUOTES)
+    return " ".join(re.sub(r"([^\w\s'])", r" \1 ", text).split())
+
+
+@dataclass
+class Segment:
+    """Consecutive sentences of one document; a ``None`` label is context only, never learned."""
+
+    texts: list[str]
+    labels: list[str | None]
+
+
+def legalbench_segments(texts: list[str], labels: list[str] | None = None) -> list[Segment]:
+    """Consecutive LegalBench rows cut at each document start, so no neighbour crosses a document."""
+    cuts = sorted({0, *document_starts(texts), len(texts)})
+    return [
+        Segment(texts[a:b], list(labels[a:b]) if labels is not None else [None] * (b - a))
+        for a, b in pairwise(cuts)
+        if b > a
+    ]
+
+
+def claudette_segments(docs: dict[str, Document], test_texts: list[str]) -> list[Segment]:
+    """CLAUDETTE documents as extra UNFAIR-ToS training data, kept apart from the tested documents.
+
+    A document sharing ``SHARED_SENTENCES_LIMIT`` sentences or more with the test clauses (another
+    version of a tested company's terms) is left out whole. In the others, a sentence equal or close
+    (character n-gram cosine ≥ ``NEAR_DUPLICATE``) to a test clause, a blank line or a sentence of several
+    unfair categories (the copy is single-label) stays as context only. Unfair (level 2 or 3) in one of the
+    8 categories: that class; otherwise "Other".
+    """
+    test_keys = {k for k in map(sentence_key, test_texts) if len(k) > 20}
+    keyed = [(doc, [sentence_key(t) for t in doc.sentences]) for doc in docs.values()]
+    kept = [(doc, keys) for doc, keys in keyed if sum(k in test_keys for k in keys) < SHARED_SENTENCES_LIMIT]
+    candidates = [normalise_tokens(t) for doc, _ in kept for t in doc.sentences]
+    near = np.zeros(len(candidates), dtype=bool)
+    if candidates and test_texts:
+        grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit(candidates)
+        tested = grams.transform([normalise_tokens(t) for t in test_texts])
+        near = (grams.transform(candidates) @ tested.T).max(axis=1).toarray().ravel() >= NEAR_DUPLICATE
+    out, row = [], 0
+    for doc, keys in kept:
+        labels: list[str | None] = []
+        for text, key, unfair in zip(doc.sentences, keys, doc.unfair, strict=True):
+            classes = [LEGALBENCH_LABEL[c] for c in unfair if c in LEGALBENCH_LABEL]
+            usable = text.strip() and key not in test_keys and not near[row] and len(classes) <= 1
+            labels.append((classes[0] if classes else "Other") if usable else None)
+            row += 1
+        out.append(Segment(doc.sentences, labels))
+    return out
+
+
+def _with_context(segments: list[Segment]) -> tuple[list[str], list[str], list[str], list[str | None]]:
+    """Sentences, previous and next sentences (normalised) and labels, over all segments."""
+    text: list[str] = []
+    prev: list[str] = []
+    nxt: list[str] = []
+    labels: list[str | None] = []
+    for seg in segments:
+        norm = [normalise_tokens(t) for t in seg.texts]
+        text += norm
+        prev += ["", *norm[:-1]]
+        nxt += [*norm[1:], ""]
+        labels += seg.labels
+    return text, prev, nxt, labels
 
 
 class _LegalBenchModel:
-    """Single-label clause classifier for UNFAIR-ToS: word + character TF-IDF and a linear model.
+    """Single-label clause classifier for UNFAIR-ToS: word + character TF-IDF and a linear SVM.
 
-    Ours: word 1–3-grams and characters, class-balanced LinearSVC whose C is chosen by LexGLUE macro-F1
-    over ``INNER_FOLDS`` contiguous, document-aligned blocks of the training clauses only (vocabularies fitted on the
-    training clauses). The baseline: word 1–2-grams and characters, LinearSVC with C = 1.
+    Ours: sentences normalised to one tokenisation, word 1–3-grams and characters, the previous and next
+    sentences of the same document as word blocks weighted ``CONTEXT_WEIGHT``, class-balanced LinearSVC
+    with C = 1; all settings fixed beforehand (no choice on the evaluated folds). The baseline: the
+    sentence alone as written, word 1–2-grams and characters, LinearSVC with C = 1. Both learn from the
+    segments they are given (with or without the extra CLAUDETTE documents).
     """
 
     def __init__(self, system: str) -> None:
         self.system = system
-        self.c = 1.0
 
-    def fit(self, texts: list[str], labels: np.ndarray) -> _LegalBenchModel:
-        """Fit vocabularies and the linear model (with inner choice of C for ours)."""
-        self.word, self.char = _vectorizers((1, 3) if self.system == "ours" else (1, 2))
-        x = sparse.hstack([self.word.fit_transform(texts), self.char.fit_transform(texts)]).tocsr()
+    def _x(self, text: list[str], prev: list[str], nxt: list[str]) -> sparse.csr_matrix:
+        blocks = [self.word.transform(text), self.char.transform(text)]
         if self.system == "ours":
-            bounds = legalbench_fold_bounds(texts, INNER_FOLDS)
-            scores = []
-            for c in LEGALBENCH_C_GRID:
-                pred = np.empty(len(texts), dtype=object)
-                for g in range(INNER_FOLDS):
-                    held = np.zeros(len(texts), dtype=bool)
-                    held[bounds[g] : bounds[g + 1]] = True
-                    pred[held] = LinearSVC(C=c, class_weight="balanced").fit(x[~held], labels[~held]).predict(x[held])
-                scores.append(_lexglue_f1(labels, pred.astype(str), list(UNFAIR_CLASSES))[1])
-            self.c = LEGALBENCH_C_GRID[int(np.argmax(scores))]
-            self.clf: LinearSVC | LogisticRegression = LinearSVC(C=self.c, class_weight="balanced").fit(x, labels)
-        else:
-            self.clf = LinearSVC(C=1.0).fit(x, labels)
+            blocks += [CONTEXT_WEIGHT * self.word.transform(prev), CONTEXT_WEIGHT * self.word.transform(nxt)]
+        return sparse.hstack(blocks).tocsr()
+
+    def _rows(self, segments: list[Segment]) -> tuple[list[str], list[str], list[str], list[str | None]]:
+        if self.system == "ours":
+            return _with_context(segments)
+        text = [t for seg in segments for t in seg.texts]
+        return text, [""] * len(text), [""] * len(text), [lab for seg in segments for lab in seg.labels]
+
+    def fit(self, segments: list[Segment]) -> _LegalBenchModel:
+        """Fit vocabularies on the labelled training sentences, then the linear model."""
+        text, prev, nxt, labels = self._rows(segments)
+        keep = np.array([lab is not None for lab in labels])
+        learned = [t for t, k in zip(text, keep, strict=True) if k]
+        self.word, self.char = _vectorizers((1, 3) if self.system == "ours" else (1, 2))
+        self.word.fit(learned)
+        self.char.fit(learned)
+        y = np.array(labels, dtype=object)[keep].astype(str)
+        x = self._x(text, prev, nxt)[keep]
+        self.clf = LinearSVC(C=1.0, class_weight="balanced" if self.system == "ours" else None, max_iter=5000)
+        self.clf.fit(x, y)
         return self
 
-    def predict(self, texts: list[str]) -> np.ndarray:
-        """Predicted class of each clause."""
-        x = sparse.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
-        return np.asarray(self.clf.predict(x))
+    def predict(self, segments: list[Segment]) -> np.ndarray:
+        """Predicted class of each sentence of the segments, in order."""
+        text, prev, nxt, _ = self._rows(segments)
+        return np.asarray(self.clf.predict(self._x(text, prev, nxt)))
 
 
 def _lexglue_f1(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> tuple[float, float]:
@@ -491,28 +595,51 @@ def _lexglue_f1(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> tupl
     )
 
 
+def default_extra_corpus(path: str | Path) -> Path | None:
+    """The CLAUDETTE folder beside the LegalBench one (the datasets' layout), when it is there."""
+    root = Path(path)
+    candidate = (root if root.is_dir() else root.parent).parent / "claudette"
+    return candidate if candidate.is_dir() else None
+
+
 def evaluate_legalbench(
     path: str | Path,
-    systems: tuple[str, ...] = ("ours", "baseline"),
+    extra: str | Path | None = None,
     n_folds: int = 5,
     progress: ProgressFn = no_progress,
 ) -> dict[str, float]:
-    """Micro/macro F1 over the 8 unfair classes (and LexGLUE's convention with "Other"), document-aligned folds."""
+    """Micro/macro F1 over the 8 unfair classes (and LexGLUE's convention with "Other"), document-aligned folds.
+
+    Each fold's training clauses are the other folds' and, when ``extra`` names a CLAUDETTE corpus, its
+    English documents kept apart from the tested ones (``claudette_segments``). Three systems in one run:
+    ours and the TF-IDF + LinearSVC baseline on the same training data, and the baseline trained on the
+    LegalBench folds alone (``baseline_alone_``), the reference of earlier versions.
+    """
     data = load_legalbench(path)
     texts = data["text"].tolist()
     labels = data["label"].to_numpy()
+    docs = load_claudette(extra, "en") if extra is not None else {}
     bounds = legalbench_fold_bounds(texts, n_folds)
+    systems = ("ours", "baseline", "baseline_alone") if docs else ("ours", "baseline")
     preds = {s: np.empty(len(texts), dtype=object) for s in systems}
+    extra_docs, extra_sentences = [], []
     for k in range(n_folds):
-        te = np.zeros(len(texts), dtype=bool)
-        te[bounds[k] : bounds[k + 1]] = True
-        tr_texts = [t for t, m in zip(texts, te, strict=True) if not m]
-        te_texts = [t for t, m in zip(texts, te, strict=True) if m]
+        a, b = int(bounds[k]), int(bounds[k + 1])
+        test = legalbench_segments(texts[a:b])
+        train = legalbench_segments(texts[:a], list(labels[:a])) + legalbench_segments(texts[b:], list(labels[b:]))
+        added = claudette_segments(docs, texts[a:b]) if docs else []
+        extra_docs.append(len(added))
+        extra_sentences.append(sum(lab is not None for seg in added for lab in seg.labels))
         for s in systems:
-            model = _LegalBenchModel(s).fit(tr_texts, labels[~te])
-            preds[s][te] = model.predict(te_texts)
-            progress(k + 1, n_folds, f"LegalBench : pli {k}, {s}" + (f" (C = {model.c:g})" if s == "ours" else ""))
-    out: dict[str, float] = {"n_clauses": float(len(texts)), "n_folds": float(n_folds)}
+            model = _LegalBenchModel("baseline" if s == "baseline_alone" else s)
+            preds[s][a:b] = model.fit(train if s == "baseline_alone" else train + added).predict(test)
+            progress(k + 1, n_folds, f"LegalBench : pli {k}, {s}")
+    out: dict[str, float] = {
+        "n_clauses": float(len(texts)),
+        "n_folds": float(n_folds),
+        "extra_documents_per_fold": round(float(np.mean(extra_docs)), 1),
+        "extra_sentences_per_fold": round(float(np.mean(extra_sentences)), 1),
+    }
     classes = list(UNFAIR_CLASSES)
     for s in systems:
         prefix = "" if s == "ours" else f"{s}_"
