@@ -11,7 +11,9 @@ mapping published in the datasets README (checked: the 158 clauses of ``unfair-o
 is labelled correctly, all get their label back). Rows are in document order without a document id, so
 folds are contiguous blocks whose boundaries are moved to the nearest dated document header ("last
 updated : ..."): on this copy the 5 folds start at rows 0, 651, 1593, 2243 and 3109, all document
-starts, so no document is split between training and test.
+starts, so no document is split between training and test. The copy holds only LexGLUE's validation
+and test documents; each fold may also learn from the English CLAUDETTE documents, newer terms of the
+same annotation scheme, minus those that are versions of a tested document (``claudette_segments``).
 """
 
 from __future__ import annotations
