@@ -21,6 +21,9 @@ def test_missing_corpus_gives_french_error(tmp_path: Path) -> None:
         UnfairClausesService().evaluate_claudette(tmp_path, "en")
     with pytest.raises(TableError, match="introuvable"):
         UnfairClausesService().evaluate_legalbench(tmp_path)
+    (tmp_path / "data.tsv").write_text("text\tlabel\nwe may change these terms .\tOther\n", encoding="utf-8")
+    with pytest.raises(TableError, match=r"« .*absent » : corpus CLAUDETTE introuvable"):
+        UnfairClausesService().evaluate_legalbench(tmp_path, extra=tmp_path / "absent")
 
 
 @pytest.mark.datasets

@@ -255,7 +255,7 @@ class UnfairClausesService(Service):
         try:
             return evaluation.evaluate_claudette(path, lang, folds=folds, progress=progress)
         except evaluation.DatasetMissing as exc:
-            raise TableError(str(path), str(exc)) from None
+            raise TableError(exc.path, str(exc)) from None
 
     def evaluate_legalbench(
         self, path: str | Path, progress: ProgressFn = no_progress, extra: str | Path | None = None
@@ -273,7 +273,7 @@ class UnfairClausesService(Service):
         try:
             return evaluation.evaluate_legalbench(path, extra=extra, progress=progress)
         except evaluation.DatasetMissing as exc:
-            raise TableError(str(path), str(exc)) from None
+            raise TableError(exc.path, str(exc)) from None
 
     def evaluate_french(self, model: UnfairClausesModel | None = None) -> dict[str, float]:
         """Clause-level figures on the bundled French test set (never used for training or tuning)."""

@@ -64,6 +64,10 @@ UNFAIR_CLASSES = (
 class DatasetMissing(FileNotFoundError):
     """A public dataset folder that is not there, with a French message saying where it was expected."""
 
+    def __init__(self, message: str, path: str | Path) -> None:
+        super().__init__(message)
+        self.path = str(path)
+
 
 @dataclass
 class Document:
@@ -92,7 +96,8 @@ def load_claudette(path: str | Path, lang: str = "en") -> dict[str, Document]:
     tag_dir = corpus / "tags" / lang / "original"
     if not sent_dir.is_dir() or not tag_dir.is_dir():
         raise DatasetMissing(
-            f"corpus CLAUDETTE introuvable pour la langue « {lang} » : dossiers attendus {sent_dir} et {tag_dir}."
+            f"corpus CLAUDETTE introuvable pour la langue « {lang} » : dossiers attendus {sent_dir} et {tag_dir}.",
+            path,
         )
     docs: dict[str, Document] = {}
     for f in sorted(sent_dir.glob("*.txt")):
@@ -122,7 +127,7 @@ def claudette_folds(path: str | Path) -> list[tuple[list[str], list[str]]]:
             )
         )
     if not folds:
-        raise DatasetMissing(f"listes de plis CLAUDETTE introuvables dans {lists}.")
+        raise DatasetMissing(f"listes de plis CLAUDETTE introuvables dans {lists}.", path)
     return folds
 
 
@@ -407,7 +412,7 @@ def load_legalbench(path: str | Path) -> pd.DataFrame:
     root = Path(path)
     f = root / "data.tsv" if root.is_dir() else root
     if not f.exists():
-        raise DatasetMissing(f"fichier LegalBench UNFAIR-ToS introuvable : {f}.")
+        raise DatasetMissing(f"fichier LegalBench UNFAIR-ToS introuvable : {f}.", path)
     data = pd.read_csv(f, sep="\t", quoting=3, dtype=str, keep_default_na=False)
     data["label"] = data["label"].str.strip().map(LEGALBENCH_FIX).fillna("Other")
     data["text"] = data["text"].str.strip()
