@@ -162,14 +162,20 @@ def _sentences(docs: list[Document]) -> list[str]:
     return [s for d in docs for s in d.sentences]
 
 
-def _context(docs: list[Document]) -> tuple[list[str], list[str]]:
+def _neighbours(documents: list[list[str]]) -> tuple[list[str], list[str]]:
+    """Previous and next sentence of each sentence, within its document ("" at either end)."""
     prev: list[str] = []
     nxt: list[str] = []
-    for d in docs:
-        n = len(d.sentences)
-        prev += [d.sentences[i - 1] if i > 0 else "" for i in range(n)]
-        nxt += [d.sentences[i + 1] if i + 1 < n else "" for i in range(n)]
+    for sentences in documents:
+        if not sentences:
+            continue
+        prev += ["", *sentences[:-1]]
+        nxt += [*sentences[1:], ""]
     return prev, nxt
+
+
+def _context(docs: list[Document]) -> tuple[list[str], list[str]]:
+    return _neighbours([d.sentences for d in docs])
 
 
 class BaselineSVC(SentenceSystem):
@@ -535,17 +541,9 @@ def claudette_segments(docs: dict[str, Document], test_texts: list[str]) -> list
 
 def _with_context(segments: list[Segment]) -> tuple[list[str], list[str], list[str], list[str | None]]:
     """Sentences, previous and next sentences (normalised) and labels, over all segments."""
-    text: list[str] = []
-    prev: list[str] = []
-    nxt: list[str] = []
-    labels: list[str | None] = []
-    for seg in segments:
-        norm = [normalise_tokens(t) for t in seg.texts]
-        text += norm
-        prev += ["", *norm[:-1]]
-        nxt += [*norm[1:], ""]
-        labels += seg.labels
-    return text, prev, nxt, labels
+    normalised = [[normalise_tokens(t) for t in seg.texts] for seg in segments]
+    prev, nxt = _neighbours(normalised)
+    return [t for seg in normalised for t in seg], prev, nxt, [lab for seg in segments for lab in seg.labels]
 
 
 class _LegalBenchModel:
@@ -582,7 +580,7 @@ class _LegalBenchModel:
         self.word.fit(learned)
         self.char.fit(learned)
         y = np.array(labels, dtype=object)[keep].astype(str)
-        x = self._x(text, prev, nxt)[keep]
+        x = self._x(learned, *([v for v, k in zip(col, keep, strict=True) if k] for col in (prev, nxt)))
         self.clf = LinearSVC(C=1.0, class_weight="balanced" if self.system == "ours" else None, max_iter=5000)
         self.clf.fit(x, y)
         return self
