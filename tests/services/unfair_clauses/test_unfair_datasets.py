@@ -69,6 +69,12 @@ def test_legalbench_floors() -> None:
     assert r["lexglue_micro_f1"] >= 95.0 and r["lexglue_micro_f1"] > r["baseline_alone_lexglue_micro_f1"]
     assert r["lexglue_macro_f1"] >= 78.5 and r["macro_f1"] > r["baseline_macro_f1"] > r["baseline_alone_macro_f1"]
     assert r["extra_documents_per_fold"] > 40  # the CLAUDETTE folder beside it, minus the tested companies
+    assert r["lexglue_macro_f1_ci95_low"] < r["lexglue_macro_f1"] < r["lexglue_macro_f1_ci95_high"]
+    folds = [r[f"fold{k}_lexglue_macro_f1"] for k in range(5)]
+    assert min(folds) >= 65.0 and max(folds) > r["lexglue_macro_f1"]  # each fold's 8 classes found, not one alone
+    # LexGLUE's own test documents, learned from its validation ones and CLAUDETTE: the published setting.
+    assert r["lexglue_test_clauses"] == 1593
+    assert r["lexglue_test_macro_f1"] >= 80.0 and r["lexglue_test_macro_f1"] > r["baseline_lexglue_test_macro_f1"]
 
 
 def test_evaluate_options_are_checked() -> None:
@@ -152,8 +158,11 @@ def test_extra_documents_keep_apart_from_the_tested_ones() -> None:
     ]
     other_version = evaluation.Document(
         "Tested.txt",
-        ["Any dispute shall be resolved by binding arbitration in San Francisco.",
-         "We may terminate your account at any time without notice.", "Welcome to our service."],
+        [
+            "Any dispute shall be resolved by binding arbitration in San Francisco.",
+            "We may terminate your account at any time without notice.",
+            "Welcome to our service.",
+        ],
         [{"a"}, {"ter"}, set()],
     )
     other = evaluation.Document(
@@ -182,3 +191,28 @@ def test_legalbench_segments_stop_at_document_starts() -> None:
     assert [seg.texts for seg in segments] == [texts[:3], texts[3:]]
     _, prev, nxt, _ = evaluation._with_context(segments)
     assert prev[3] == "" and nxt[2] == ""
+
+
+def test_lexglue_test_part_ends_at_a_document_start() -> None:
+    texts = [f"clause {i} of the terms" for i in range(2000)]
+    for row in (0, 700, 1500, 1590, 1800):
+        texts[row] = "last updated : may 15 , 2017"
+    assert evaluation.lexglue_test_rows(texts) == 1590
+    texts[1590] = "clause 1590 of the terms"  # no document start where the test split must end
+    assert evaluation.lexglue_test_rows(texts) is None
+
+
+def test_document_bootstrap_intervals() -> None:
+    texts = []
+    for _ in range(8):
+        texts += ["last updated : may 15 , 2017", "we may terminate your account .", "welcome ."]
+    truth = np.array(["Other", "Unilateral termination", "Other"] * 8)
+    wrong = truth.copy()
+    wrong[[1, 4]] = "Other"  # two documents lose their termination clause
+    classes = list(evaluation.UNFAIR_CLASSES)
+    found = evaluation.document_bootstrap(texts, truth, {"ours": truth, "baseline": wrong}, classes)
+    assert found["ours"] == (100.0, 100.0)
+    low, high = found["baseline"]
+    point = 100 * evaluation._lexglue_f1(truth, wrong, classes)[1]
+    assert low < point < high <= 100.0
+    assert found["ours-baseline"][0] >= 0.0 and found["ours-baseline"][1] > 0.0

@@ -14,6 +14,11 @@ updated : ..."): on this copy the 5 folds start at rows 0, 651, 1593, 2243 and 3
 starts, so no document is split between training and test. The copy holds only LexGLUE's validation
 and test documents; each fold may also learn from the English CLAUDETTE documents, newer terms of the
 same annotation scheme, minus those that are versions of a tested document (``claudette_segments``).
+
+The copy's first 1,593 rows are LexGLUE's test documents (1,607 sentences less the multi-label ones, which
+LegalBench dropped), the rest its validation documents: the published scores were measured on that test
+part, so it is also scored alone, learning from the validation part (``lexglue_test_*``), next to a
+document bootstrap interval of the folds' macro-F1.
 """
 
 from __future__ import annotations
@@ -591,9 +596,32 @@ class _LegalBenchModel:
         return np.asarray(self.clf.predict(self._x(text, prev, nxt)))
 
 
+LEXGLUE_TEST_SENTENCES = 1607
+"""Sentences of LexGLUE's UNFAIR-ToS test split (Chalkidis et al. 2022)."""
+LEGALBENCH_DROPPED = 32
+"""Multi-label sentences of LexGLUE's validation and test splits that the LegalBench copy left out."""
+BOOTSTRAP_DRAWS = 1000
+
+
+def lexglue_test_rows(texts: list[str]) -> int | None:
+    """Rows of the copy that are LexGLUE's test documents: up to the document start that ends them.
+
+    The copy keeps LexGLUE's order (test documents first); the test part ends at a document start at most
+    ``LEGALBENCH_DROPPED`` rows before ``LEXGLUE_TEST_SENTENCES``. ``None`` for a copy without one.
+    """
+    ends = [
+        i for i in document_starts(texts) if LEXGLUE_TEST_SENTENCES - LEGALBENCH_DROPPED <= i <= LEXGLUE_TEST_SENTENCES
+    ]
+    return ends[-1] if ends else None
+
+
 def _lexglue_f1(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> tuple[float, float]:
-    """LexGLUE's micro/macro F1: one-hot over the unfair classes plus a "none" column for "Other"."""
-    labels = [*classes, "Other"]
+    """LexGLUE's micro/macro F1: one-hot over the unfair classes plus a "none" column for "Other".
+
+    A class neither in ``truth`` nor in ``pred`` (possible in a bootstrap draw) is left out, not scored 0.
+    """
+    seen = set(truth) | set(pred)
+    labels = [c for c in [*classes, "Other"] if c in seen]
     return (
         float(f1_score(truth, pred, labels=labels, average="micro", zero_division=0)),
         float(f1_score(truth, pred, labels=labels, average="macro", zero_division=0)),
@@ -607,6 +635,40 @@ def default_extra_corpus(path: str | Path) -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+def document_bootstrap(
+    texts: list[str], truth: np.ndarray, preds: dict[str, np.ndarray], classes: list[str], seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """95 % interval of LexGLUE macro-F1 for each system, resampling whole documents (segments) with replacement.
+
+    Also ``"ours-baseline"``: the paired interval of the difference, on the same draws.
+    """
+    cuts = sorted({0, *document_starts(texts), len(texts)})
+    rows = [np.arange(a, b) for a, b in pairwise(cuts) if b > a]
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = {name: [] for name in [*preds, "ours-baseline"]}
+    for _ in range(BOOTSTRAP_DRAWS):
+        idx = np.concatenate([rows[i] for i in rng.integers(0, len(rows), len(rows))])
+        scores = {name: 100 * _lexglue_f1(truth[idx], p[idx], classes)[1] for name, p in preds.items()}
+        for name, value in scores.items():
+            draws[name].append(value)
+        draws["ours-baseline"].append(scores["ours"] - scores["baseline"])
+    return {name: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for name, v in draws.items()}
+
+
+def _predict_part(
+    texts: list[str], labels: np.ndarray, docs: dict[str, Document], a: int, b: int, systems: tuple[str, ...]
+) -> tuple[dict[str, np.ndarray], list[Segment]]:
+    """Rows ``a:b`` tested, the other rows (and the CLAUDETTE documents kept apart from them) learned."""
+    test = legalbench_segments(texts[a:b])
+    train = legalbench_segments(texts[:a], list(labels[:a])) + legalbench_segments(texts[b:], list(labels[b:]))
+    added = claudette_segments(docs, texts[a:b]) if docs else []
+    preds = {}
+    for s in systems:
+        model = _LegalBenchModel("baseline" if s == "baseline_alone" else s)
+        preds[s] = model.fit(train if s == "baseline_alone" else train + added).predict(test).astype(str)
+    return preds, added
+
+
 def evaluate_legalbench(
     path: str | Path,
     extra: str | Path | None = None,
@@ -618,7 +680,10 @@ def evaluate_legalbench(
     Each fold's training clauses are the other folds' and, when ``extra`` names a CLAUDETTE corpus, its
     English documents kept apart from the tested ones (``claudette_segments``). Three systems in one run:
     ours and the TF-IDF + LinearSVC baseline on the same training data, and the baseline trained on the
-    LegalBench folds alone (``baseline_alone_``), the reference of earlier versions.
+    LegalBench folds alone (``baseline_alone_``), the reference of earlier versions. Then a 95 % document
+    bootstrap interval of each fold macro-F1 (and of ours minus the baseline), and LexGLUE's own split
+    when the copy has it: its test documents scored by the same systems learning from its validation
+    documents and the CLAUDETTE ones (``lexglue_test_*``), the setting of the published scores.
     """
     data = load_legalbench(path)
     texts = data["text"].tolist()
@@ -630,15 +695,12 @@ def evaluate_legalbench(
     extra_docs, extra_sentences = [], []
     for k in range(n_folds):
         a, b = int(bounds[k]), int(bounds[k + 1])
-        test = legalbench_segments(texts[a:b])
-        train = legalbench_segments(texts[:a], list(labels[:a])) + legalbench_segments(texts[b:], list(labels[b:]))
-        added = claudette_segments(docs, texts[a:b]) if docs else []
+        part, added = _predict_part(texts, labels, docs, a, b, systems)
+        for s in systems:
+            preds[s][a:b] = part[s]
         extra_docs.append(len(added))
         extra_sentences.append(sum(lab is not None for seg in added for lab in seg.labels))
-        for s in systems:
-            model = _LegalBenchModel("baseline" if s == "baseline_alone" else s)
-            preds[s][a:b] = model.fit(train if s == "baseline_alone" else train + added).predict(test)
-            progress(k + 1, n_folds, f"LegalBench : pli {k}, {s}")
+        progress(k + 1, n_folds + 1, f"LegalBench : pli {k}")
     out: dict[str, float] = {
         "n_clauses": float(len(texts)),
         "n_folds": float(n_folds),
@@ -658,4 +720,26 @@ def evaluate_legalbench(
         micro, macro = _lexglue_f1(labels, p, classes)
         out[f"{prefix}lexglue_micro_f1"] = round(100 * micro, 2)
         out[f"{prefix}lexglue_macro_f1"] = round(100 * macro, 2)
+    truth = labels.astype(str)
+    for k in range(n_folds):
+        a, b = int(bounds[k]), int(bounds[k + 1])
+        out[f"fold{k}_lexglue_macro_f1"] = round(
+            100 * _lexglue_f1(truth[a:b], preds["ours"][a:b].astype(str), classes)[1], 2
+        )
+    intervals = document_bootstrap(texts, truth, {s: preds[s].astype(str) for s in systems}, classes)
+    for name, (low, high) in intervals.items():
+        key = "ours_minus_baseline" if name == "ours-baseline" else name
+        prefix = "" if key == "ours" else f"{key}_"
+        out[f"{prefix}lexglue_macro_f1_ci95_low"] = round(low, 2)
+        out[f"{prefix}lexglue_macro_f1_ci95_high"] = round(high, 2)
+    end = lexglue_test_rows(texts)
+    if end is not None:
+        part, _ = _predict_part(texts, labels, docs, 0, end, systems)
+        out["lexglue_test_clauses"] = float(end)
+        for s in systems:
+            prefix = "" if s == "ours" else f"{s}_"
+            micro, macro = _lexglue_f1(truth[:end], part[s], classes)
+            out[f"{prefix}lexglue_test_micro_f1"] = round(100 * micro, 2)
+            out[f"{prefix}lexglue_test_macro_f1"] = round(100 * macro, 2)
+    progress(n_folds + 1, n_folds + 1, "LegalBench : partie test de LexGLUE")
     return out
