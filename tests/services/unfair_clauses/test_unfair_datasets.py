@@ -75,6 +75,7 @@ def test_legalbench_floors() -> None:
     # LexGLUE's own test documents, learned from its validation ones and CLAUDETTE: the published setting.
     assert r["lexglue_test_clauses"] == 1593
     assert r["lexglue_test_macro_f1"] >= 80.0 and r["lexglue_test_macro_f1"] > r["baseline_lexglue_test_macro_f1"]
+    assert r["lexglue_test_macro_f1_ci95_low"] < r["lexglue_test_macro_f1"] < r["lexglue_test_macro_f1_ci95_high"]
 
 
 def test_evaluate_options_are_checked() -> None:

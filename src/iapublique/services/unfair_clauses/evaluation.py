@@ -655,6 +655,19 @@ def document_bootstrap(
     return {name: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for name, v in draws.items()}
 
 
+def _intervals(
+    texts: list[str], truth: np.ndarray, preds: dict[str, np.ndarray], classes: list[str], measure: str
+) -> dict[str, float]:
+    """``document_bootstrap`` as output keys: ``{system_}{measure}_macro_f1_ci95_low`` / ``_high``."""
+    out = {}
+    for name, (low, high) in document_bootstrap(texts, truth, preds, classes).items():
+        key = "ours_minus_baseline" if name == "ours-baseline" else name
+        prefix = "" if key == "ours" else f"{key}_"
+        out[f"{prefix}{measure}_macro_f1_ci95_low"] = round(low, 2)
+        out[f"{prefix}{measure}_macro_f1_ci95_high"] = round(high, 2)
+    return out
+
+
 def _predict_part(
     texts: list[str], labels: np.ndarray, docs: dict[str, Document], a: int, b: int, systems: tuple[str, ...]
 ) -> tuple[dict[str, np.ndarray], list[Segment]]:
@@ -726,12 +739,7 @@ def evaluate_legalbench(
         out[f"fold{k}_lexglue_macro_f1"] = round(
             100 * _lexglue_f1(truth[a:b], preds["ours"][a:b].astype(str), classes)[1], 2
         )
-    intervals = document_bootstrap(texts, truth, {s: preds[s].astype(str) for s in systems}, classes)
-    for name, (low, high) in intervals.items():
-        key = "ours_minus_baseline" if name == "ours-baseline" else name
-        prefix = "" if key == "ours" else f"{key}_"
-        out[f"{prefix}lexglue_macro_f1_ci95_low"] = round(low, 2)
-        out[f"{prefix}lexglue_macro_f1_ci95_high"] = round(high, 2)
+    out.update(_intervals(texts, truth, {s: preds[s].astype(str) for s in systems}, classes, "lexglue"))
     end = lexglue_test_rows(texts)
     if end is not None:
         part, _ = _predict_part(texts, labels, docs, 0, end, systems)
@@ -741,5 +749,6 @@ def evaluate_legalbench(
             micro, macro = _lexglue_f1(truth[:end], part[s], classes)
             out[f"{prefix}lexglue_test_micro_f1"] = round(100 * micro, 2)
             out[f"{prefix}lexglue_test_macro_f1"] = round(100 * macro, 2)
+        out.update(_intervals(texts[:end], truth[:end], part, classes, "lexglue_test"))
     progress(n_folds + 1, n_folds + 1, "LegalBench : partie test de LexGLUE")
     return out
