@@ -601,6 +601,7 @@ LEXGLUE_TEST_SENTENCES = 1607
 LEGALBENCH_DROPPED = 32
 """Multi-label sentences of LexGLUE's validation and test splits that the LegalBench copy left out."""
 BOOTSTRAP_DRAWS = 1000
+"""Resamples of the document bootstrap (``document_bootstrap``)."""
 
 
 def lexglue_test_rows(texts: list[str]) -> int | None:
@@ -638,7 +639,8 @@ def default_extra_corpus(path: str | Path) -> Path | None:
 def document_bootstrap(
     texts: list[str], truth: np.ndarray, preds: dict[str, np.ndarray], classes: list[str], seed: int = 0
 ) -> dict[str, tuple[float, float]]:
-    """95 % interval of LexGLUE macro-F1 for each system, resampling whole documents (segments) with replacement.
+    """95 % interval of LexGLUE macro-F1 for each system, resampling with replacement the blocks between dated
+    headers (``document_starts``: one document or a few), so that a document's clauses are drawn together.
 
     Also ``"ours-baseline"``: the paired interval of the difference, on the same draws.
     """
