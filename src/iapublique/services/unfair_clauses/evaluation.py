@@ -504,13 +504,17 @@ class Segment:
     labels: list[str | None]
 
 
+def document_blocks(texts: list[str]) -> list[tuple[int, int]]:
+    """Row ranges between consecutive document starts (one document or a few, the copy has no id)."""
+    cuts = sorted({0, *document_starts(texts), len(texts)})
+    return [(a, b) for a, b in pairwise(cuts) if b > a]
+
+
 def legalbench_segments(texts: list[str], labels: list[str] | None = None) -> list[Segment]:
     """Consecutive LegalBench rows cut at each document start, so no neighbour crosses a document."""
-    cuts = sorted({0, *document_starts(texts), len(texts)})
     return [
         Segment(texts[a:b], list(labels[a:b]) if labels is not None else [None] * (b - a))
-        for a, b in pairwise(cuts)
-        if b > a
+        for a, b in document_blocks(texts)
     ]
 
 
@@ -639,13 +643,12 @@ def default_extra_corpus(path: str | Path) -> Path | None:
 def document_bootstrap(
     texts: list[str], truth: np.ndarray, preds: dict[str, np.ndarray], classes: list[str], seed: int = 0
 ) -> dict[str, tuple[float, float]]:
-    """95 % interval of LexGLUE macro-F1 for each system, resampling with replacement the blocks between dated
-    headers (``document_starts``: one document or a few), so that a document's clauses are drawn together.
+    """95 % interval of LexGLUE macro-F1 for each system, resampling with replacement the ``document_blocks``,
+    so that a document's clauses are drawn together.
 
     Also ``"ours-baseline"``: the paired interval of the difference, on the same draws.
     """
-    cuts = sorted({0, *document_starts(texts), len(texts)})
-    rows = [np.arange(a, b) for a, b in pairwise(cuts) if b > a]
+    rows = [np.arange(a, b) for a, b in document_blocks(texts)]
     rng = np.random.default_rng(seed)
     draws: dict[str, list[float]] = {name: [] for name in [*preds, "ours-baseline"]}
     for _ in range(BOOTSTRAP_DRAWS):
@@ -716,6 +719,8 @@ def evaluate_legalbench(
         extra_docs.append(len(added))
         extra_sentences.append(sum(lab is not None for seg in added for lab in seg.labels))
         progress(k + 1, n_folds + 1, f"LegalBench : pli {k}")
+    found = {s: p.astype(str) for s, p in preds.items()}
+    truth = labels.astype(str)
     out: dict[str, float] = {
         "n_clauses": float(len(texts)),
         "n_folds": float(n_folds),
@@ -725,23 +730,20 @@ def evaluate_legalbench(
     classes = list(UNFAIR_CLASSES)
     for s in systems:
         prefix = "" if s == "ours" else f"{s}_"
-        p = preds[s].astype(str)
+        p = found[s]
         out[f"{prefix}micro_f1"] = round(
-            100 * float(f1_score(labels, p, labels=classes, average="micro", zero_division=0)), 2
+            100 * float(f1_score(truth, p, labels=classes, average="micro", zero_division=0)), 2
         )
         out[f"{prefix}macro_f1"] = round(
-            100 * float(f1_score(labels, p, labels=classes, average="macro", zero_division=0)), 2
+            100 * float(f1_score(truth, p, labels=classes, average="macro", zero_division=0)), 2
         )
-        micro, macro = _lexglue_f1(labels, p, classes)
+        micro, macro = _lexglue_f1(truth, p, classes)
         out[f"{prefix}lexglue_micro_f1"] = round(100 * micro, 2)
         out[f"{prefix}lexglue_macro_f1"] = round(100 * macro, 2)
-    truth = labels.astype(str)
     for k in range(n_folds):
         a, b = int(bounds[k]), int(bounds[k + 1])
-        out[f"fold{k}_lexglue_macro_f1"] = round(
-            100 * _lexglue_f1(truth[a:b], preds["ours"][a:b].astype(str), classes)[1], 2
-        )
-    out.update(_intervals(texts, truth, {s: preds[s].astype(str) for s in systems}, classes, "lexglue"))
+        out[f"fold{k}_lexglue_macro_f1"] = round(100 * _lexglue_f1(truth[a:b], found["ours"][a:b], classes)[1], 2)
+    out.update(_intervals(texts, truth, found, classes, "lexglue"))
     end = lexglue_test_rows(texts)
     if end is not None:
         part, _ = _predict_part(texts, labels, docs, 0, end, systems)
